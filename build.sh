@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Kernels build driver.
+#   ./build.sh deps    install missing system packages (apt), idempotent
+#   ./build.sh build   native library (CMake, Release) + the solution
+#   ./build.sh test    deps + build + every test project; last line: "N passed, N failed, N skipped"
+#   ./build.sh perf    deps + build + the benchmark suite (extra arguments go to `kernels-perf run`)
+#   ./build.sh pack    the Kernels NuGet package into build/packages
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+NATIVE_DIR="$ROOT/build/native"
+CONFIG=Release
+
+# Debian packages the build, the tests and the benchmark peers need.
+APT_PACKAGES=(cmake g++ binutils pkg-config libhwy-dev libopenmpi-dev openmpi-bin libgloo-dev libopenblas-dev)
+
+log() { printf '[build.sh] %s\n' "$*" >&2; }
+
+deps() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "deps: all system packages present"
+  else
+    log "deps: installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  command -v dotnet >/dev/null || { log "deps: the .NET SDK 10 (dotnet) is required and not on PATH"; exit 1; }
+}
+
+build() {
+  log "build: native library (CMake, $CONFIG)"
+  cmake -S "$ROOT" -B "$NATIVE_DIR" -DCMAKE_BUILD_TYPE=$CONFIG >/dev/null
+  cmake --build "$NATIVE_DIR" --parallel "$(nproc)"
+  log "build: solution"
+  dotnet build Kernels.sln -c $CONFIG -nologo -v quiet -clp:ErrorsOnly
+}
+
+# Runs every test project, then prints one closing line with the totals from the TRX files.
+run_tests() {
+  local results="$ROOT/build/test-results"
+  rm -rf "$results"
+  local status=0
+  dotnet test Kernels.sln -c $CONFIG --no-build -nologo \
+    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+  local passed=0 failed=0 skipped=0 trx counters
+  for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx")
+    passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
+    failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
+    skipped=$((skipped + $(sed -E 's/.* notExecuted="([0-9]+)".*/\1/' <<<"$counters")))
+  done
+  if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+    log "test: no test ran"
+    status=1
+  fi
+  [ "$failed" -eq 0 ] || status=1
+  echo "$passed passed, $failed failed, $skipped skipped"
+  return $status
+}
+
+case "${1:-build}" in
+  deps) deps ;;
+  build) deps; build ;;
+  test) deps; build; run_tests ;;
+  perf) deps; build; shift; dotnet run -c $CONFIG --no-build --project perf/Kernels.Perf -- run "$@" ;;
+  pack) deps; build; dotnet pack managed/Kernels/Kernels.csproj -c $CONFIG --no-build -o build/packages -nologo ;;
+  *) echo "usage: $0 deps|build|test|perf|pack" >&2; exit 2 ;;
+esac
