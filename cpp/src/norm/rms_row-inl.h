@@ -4,9 +4,9 @@
 // Summation order (fixed per target, so reruns give the same bits): while whole groups of 4N
 // elements remain, each group is loaded as two Load2 pairs into accumulators 0-1 and 2-3 (lane
 // order of the dtype's Load2: consecutive, or even/odd for bf16); the remaining whole vectors and
-// the zero-padded tail go to accumulator 0; the total is SumOfLanes((acc0 + acc1) + (acc2 + acc3)). Squares use MulAdd: a fused multiply-add on targets
-// with FMA (AVX2, AVX3), multiply then add below them, so results differ between targets by
-// rounding only.
+// the zero-padded tail go to accumulator 0; the total is SumOfLanes((acc0 + acc1) + (acc2 + acc3)).
+// Squares use MulAdd: a fused multiply-add on targets with FMA (AVX2, AVX3), multiply then add
+// below them, so results differ between targets by rounding only.
 #if defined(KN_NORM_RMS_ROW_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef KN_NORM_RMS_ROW_INL_H_
 #undef KN_NORM_RMS_ROW_INL_H_
