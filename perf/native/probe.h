@@ -31,7 +31,7 @@ KP_API int32_t kp_widest_vector_bits(void);
 KP_API double kp_fma_peak_gflops(int32_t threads, double seconds_per_thread, int32_t vector_bits);
 
 /* Seconds per row of a single-threaded loop over one (1, cols) f32 row with `vector_bits` vectors,
- * repeated `repeats` times inside native code so no call overhead is counted; best of `trials`.
+ * repeated `repeats` times inside native code so no call overhead is counted; median of `trials`.
  * add_rms_norm: residual = x + residual, y = residual / sqrt(mean(residual^2) + eps) * weight, eps 1e-6.
  * cols must be a multiple of 4 vectors (32 floats for AVX2, 64 for AVX-512). */
 KP_API double kp_add_rms_norm_row_seconds(size_t cols, int32_t repeats, int32_t trials, int32_t vector_bits);

@@ -7,7 +7,7 @@ public static class KernelThreading
 
     /// <summary>
     /// Threads one operator call may use (the caller's thread included); default: the logical core count.
-    /// Calls that move less than about half a MiB always run on the caller's thread.
+    /// Calls that move less than 2 MiB always run on the caller's thread.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public static int MaxDegreeOfParallelism

@@ -1,0 +1,16 @@
+using Kernels.Perf.Kernels;
+using Kernels.Perf.Machine;
+
+namespace Kernels.Perf.Core;
+
+/// <summary>The registry of groups, in run order. A new area adds its group here.</summary>
+public static class BenchmarkGroups
+{
+    public static IReadOnlyList<IBenchmarkGroup> All { get; } =
+    [
+        new MachineGroup(),
+        new KernelsGroup(),
+        // Later groups (collectives, compression, attention) go here, before the closing STREAM pass.
+        new MachineGroup(endOfRun: true),
+    ];
+}
