@@ -100,6 +100,75 @@ KN_API kn_status kn_rms_norm(kn_dtype dtype, const void* x, const void* weight, 
 KN_API kn_status kn_add_rms_norm(kn_dtype dtype, const void* x, void* residual, const void* weight,
                                  void* y, size_t rows, size_t cols, float eps);
 
+/* ---- compress: gradient compression building blocks ---------------------------------------- */
+/* All f32. Magnitude order: |x| compared as its IEEE bit pattern with the sign cleared, which orders
+ * finite values and +Inf like |x|; every NaN ranks above +Inf (all NaNs tie with each other), so a
+ * NaN gradient is always selected and reaches the receiver instead of hiding in a residual.
+ * Indices are uint32_t, so n < 2^32. */
+
+/* Exact top-k by magnitude, O(n) without sorting (radix select on the magnitude bits, then one
+ * filter pass). Writes the k elements with the largest |x| (ties: lower index first) as indices
+ * sorted ascending and their values x[index], bit for bit. 1 <= k <= n. */
+KN_API kn_status kn_topk_exact(const float* x, size_t n, size_t k, uint32_t* indices, float* values);
+/* Sampled-threshold top-k (Deep Gradient Compression): the threshold is the ceil(k * s / n)-th
+ * largest magnitude among s = sample_size positions drawn with replacement from a SplitMix64 stream
+ * seeded by `seed`; every element whose magnitude is >= the threshold is kept, in index order. When
+ * more than `capacity` (>= k) would be kept, the result is the exact top-k instead. *kept receives
+ * the number written (<= capacity). 1 <= k <= n, 1 <= sample_size. */
+KN_API kn_status kn_topk_sampled(const float* x, size_t n, size_t k, size_t sample_size, uint64_t seed,
+                                 size_t capacity, uint32_t* indices, float* values, size_t* kept);
+/* dense[indices[j]] = values[j] for j in [0, count), in j order (a repeated index keeps the last
+ * value); other elements are untouched. Every index must be < n, checked before anything is written. */
+KN_API kn_status kn_sparse_scatter(const uint32_t* indices, const float* values, size_t count,
+                                   float* dense, size_t n);
+/* dense[indices[j]] += values[j] for j in [0, count), in j order; indices checked as above. */
+KN_API kn_status kn_sparse_scatter_add(const uint32_t* indices, const float* values, size_t count,
+                                       float* dense, size_t n);
+
+/* How 1-bit compression scales a chunk. Non-finite elements (NaN, +-Inf) are left out of the
+ * scale: it is the mean |x| or the RMS over the chunk's finite elements (0 when there are none). */
+typedef enum kn_scale_kind {
+  KN_SCALE_MEAN_ABS = 0,
+  KN_SCALE_RMS = 1,
+} kn_scale_kind;
+
+/* 1-bit compression. signs: ceil(n / 32) words; element i is bit i % 32 of word i / 32, set when
+ * x[i] < 0 or x[i] is a NaN with its sign bit set (+0 and -0 both count as non-negative); bits past
+ * n are 0. scales: ceil(n / chunk) values, one per chunk of `chunk` elements (the last may be
+ * shorter). The scale's sum runs over 16 fixed partial sums (chunk element j into sum j % 16,
+ * combined pairwise), so every target gives the same bits. A non-finite element still gets its sign
+ * bit and decompresses to +-scale. */
+KN_API kn_status kn_onebit_compress(const float* x, size_t n, size_t chunk, kn_scale_kind kind,
+                                    uint32_t* signs, float* scales);
+/* dst[i] = bit i set ? -scales[i / chunk] : +scales[i / chunk]. */
+KN_API kn_status kn_onebit_decompress(const uint32_t* signs, const float* scales, size_t n,
+                                      size_t chunk, float* dst);
+/* Fused compress with error feedback, chunk by chunk: c = g + e; (signs, scales) = compress(c);
+ * e_new = -(decompress - c), which is c - decompress except that an exactly reconstructed element
+ * leaves -0, the additive identity. e_new may alias e exactly. */
+KN_API kn_status kn_onebit_compress_ef(const float* g, const float* e, size_t n, size_t chunk,
+                                       kn_scale_kind kind, uint32_t* signs, float* scales,
+                                       float* e_new);
+
+/* PowerSGD products, all row-major: m (rows, cols), q (cols, rank), p (rows, rank); 1 <= rank <= 32.
+ * m_q and mt_p sum each output element in ascending order of the inner index, one multiply-add per
+ * term (fused on targets with FMA, so results differ between targets by rounding). */
+/* p = m q. m is read once. */
+KN_API kn_status kn_lowrank_m_q(const float* m, const float* q, float* p, size_t rows, size_t cols,
+                                size_t rank);
+/* q = m^T p. m is read once. */
+KN_API kn_status kn_lowrank_mt_p(const float* m, const float* p, float* q, size_t rows, size_t cols,
+                                 size_t rank);
+/* m = p q^T: the rank-`rank` reconstruction (rows, cols); multiply then add in ascending rank order,
+ * the same bits on every target. */
+KN_API kn_status kn_lowrank_p_qt(const float* p, const float* q, float* m, size_t rows, size_t cols,
+                                 size_t rank);
+/* Modified Gram-Schmidt on the columns of p (rows, rank), in place: column c loses its projection on
+ * each earlier column in turn, then is multiplied by 1 / (its norm + eps): a zero column stays 0 and
+ * a dependent one stays finite (its rounding noise, scaled to norm < 1). Scalar fp32, the same bits
+ * on every target. eps finite and > 0. */
+KN_API kn_status kn_orthonormalize_columns(float* p, size_t rows, size_t rank, float eps);
+
 #ifdef __cplusplus
 }
 #endif

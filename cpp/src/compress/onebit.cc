@@ -1,0 +1,256 @@
+// kn_onebit_compress, kn_onebit_decompress and kn_onebit_compress_ef: signs packed 32 per word with
+// one scale (mean |c| or RMS of the finite elements) per chunk, optionally fused with the
+// error-feedback update.
+//
+// Every target computes the same bits: vectors are capped at 16 lanes and the chunk's sum goes to
+// 16 fixed partial sums (chunk element j into sum j % 16) whatever the vector width, the squares
+// are a multiply then an add (never fused), and the partial sums are combined pairwise
+// (s[j] += s[j + w] for w = 8, 4, 2, 1).
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "compress/onebit.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "compress/compress_params.h"
+
+#include <cmath>
+#include <cstring>
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "sign words are read and written as little-endian bytes of mask bits");
+
+HWY_BEFORE_NAMESPACE();
+namespace kn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+constexpr size_t kPartialSums = 16;
+using D = hn::CappedTag<float, kPartialSums>;
+using DU = hn::RebindToUnsigned<D>;
+
+// `valid` (<= lanes) elements from p, zero-padded: a padded lane is +0, finite and non-negative,
+// so it adds nothing to a sum and sets no sign bit.
+HWY_INLINE hn::Vec<D> LoadClipped(D d, const float* p, size_t valid) {
+  if (valid == hn::Lanes(d)) return hn::LoadU(d, p);
+  HWY_ALIGN float lanes[hn::MaxLanes(d)] = {};
+  std::memcpy(lanes, p, valid * sizeof(float));
+  return hn::Load(d, lanes);
+}
+
+HWY_INLINE void StoreClipped(D d, hn::Vec<D> v, float* p, size_t valid) {
+  if (valid == hn::Lanes(d)) return hn::StoreU(v, d, p);
+  HWY_ALIGN float lanes[hn::MaxLanes(d)];
+  hn::Store(v, d, lanes);
+  std::memcpy(p, lanes, valid * sizeof(float));
+}
+
+// c = x.
+struct PlainValues {
+  const float* x;
+  HWY_INLINE hn::Vec<D> Load(D d, size_t i, size_t valid) const { return LoadClipped(d, x + i, valid); }
+};
+
+// c = g + e.
+struct CompensatedValues {
+  const float* g;
+  const float* e;
+  HWY_INLINE hn::Vec<D> Load(D d, size_t i, size_t valid) const {
+    return hn::Add(LoadClipped(d, g + i, valid), LoadClipped(d, e + i, valid));
+  }
+};
+
+// Pass 1: the chunk's scale from its finite elements.
+template <kn_scale_kind kKind, class Values>
+float ChunkScale(const Values& values, size_t start, size_t len) {
+  const D d;
+  constexpr size_t N = hn::MaxLanes(D());
+  constexpr size_t kVectors = kPartialSums / N;
+  hn::Vec<D> sums[kVectors];
+  for (size_t a = 0; a < kVectors; ++a) sums[a] = hn::Zero(d);
+  size_t finite = 0;
+  for (size_t block = 0; block < len; block += kPartialSums) {
+    for (size_t a = 0; a < kVectors && block + a * N < len; ++a) {
+      const size_t offset = block + a * N;
+      const size_t valid = len - offset < N ? len - offset : N;
+      const auto c = values.Load(d, start + offset, valid);
+      const auto is_finite = hn::IsFinite(c);
+      const auto term = kKind == KN_SCALE_RMS ? hn::Mul(c, c) : hn::Abs(c);
+      sums[a] = hn::Add(sums[a], hn::IfThenElseZero(is_finite, term));
+      finite += hn::CountTrue(d, hn::And(is_finite, hn::FirstN(d, valid)));
+    }
+  }
+  HWY_ALIGN float partial[kPartialSums];
+  for (size_t a = 0; a < kVectors; ++a) hn::Store(sums[a], d, partial + a * N);
+  for (size_t width = kPartialSums / 2; width >= 1; width /= 2) {
+    for (size_t j = 0; j < width; ++j) partial[j] += partial[j + width];
+  }
+  if (finite == 0) return 0.0f;
+  const float mean = partial[0] / static_cast<float>(finite);
+  return kKind == KN_SCALE_RMS ? std::sqrt(mean) : mean;
+}
+
+// x < 0, or a NaN with the sign bit: bit patterns above -0's 0x80000000.
+HWY_INLINE hn::Mask<D> SignBitsSet(hn::Vec<D> c) {
+  const DU du;
+  return hn::RebindMask(D(), hn::Gt(hn::BitCast(du, c), hn::Set(du, 0x80000000u)));
+}
+
+// ORs the `valid` mask bits of elements [i, i + valid) into the (pre-zeroed) sign words. Chunks
+// start anywhere, so a vector may straddle two words.
+HWY_INLINE void OrSignBits(hn::Mask<D> negative, size_t i, size_t valid, uint32_t* signs) {
+  uint8_t bytes[8] = {};
+  hn::StoreMaskBits(D(), negative, bytes);
+  uint64_t bits;
+  std::memcpy(&bits, bytes, sizeof(bits));
+  bits &= (uint64_t{1} << valid) - 1;
+  const uint64_t shifted = bits << (i % 32);
+  signs[i / 32] |= static_cast<uint32_t>(shifted);
+  if (shifted >> 32) signs[i / 32 + 1] |= static_cast<uint32_t>(shifted >> 32);
+}
+
+// The sign bits of elements [i, i + lanes) as a mask; words past the end read as 0.
+HWY_INLINE hn::Mask<D> LoadSignBits(const uint32_t* signs, size_t words, size_t i) {
+  uint64_t window = signs[i / 32];
+  if (i / 32 + 1 < words) window |= static_cast<uint64_t>(signs[i / 32 + 1]) << 32;
+  const uint64_t bits = window >> (i % 32);
+  uint8_t bytes[8];
+  std::memcpy(bytes, &bits, sizeof(bytes));
+  return hn::LoadMaskBits(D(), bytes);
+}
+
+// Pass 2: sign bits, and for error feedback e_new = -(decompress - c).
+template <bool kResidual, class Values>
+void ChunkSigns(const Values& values, size_t start, size_t len, float scale, uint32_t* signs,
+                float* e_new) {
+  const D d;
+  const size_t N = hn::Lanes(d);
+  const auto positive = hn::Set(d, scale);
+  const auto negative = hn::Set(d, -scale);
+  for (size_t offset = 0; offset < len; offset += N) {
+    const size_t valid = len - offset < N ? len - offset : N;
+    const size_t i = start + offset;
+    const auto c = values.Load(d, i, valid);
+    const auto is_negative = SignBitsSet(c);
+    OrSignBits(is_negative, i, valid, signs);
+    if (kResidual) {
+      const auto decompressed = hn::IfThenElse(is_negative, negative, positive);
+      StoreClipped(d, hn::Neg(hn::Sub(decompressed, c)), e_new + i, valid);
+    }
+  }
+}
+
+template <kn_scale_kind kKind, bool kResidual, class Values>
+void CompressChunks(const OneBitParams& p, const Values& values) {
+  std::memset(p.signs, 0, (p.n + 31) / 32 * sizeof(uint32_t));
+  for (size_t start = 0, chunk = 0; start < p.n; start += p.chunk, ++chunk) {
+    const size_t len = p.n - start < p.chunk ? p.n - start : p.chunk;
+    const float scale = ChunkScale<kKind>(values, start, len);
+    p.scales[chunk] = scale;
+    ChunkSigns<kResidual>(values, start, len, scale, p.signs, p.e_new);
+  }
+}
+
+// Arguments are validated by the entry points; kind is a known value here.
+void OneBitCompress(const OneBitParams& p) {
+  const PlainValues values{p.x};
+  if (p.kind == KN_SCALE_RMS) return CompressChunks<KN_SCALE_RMS, false>(p, values);
+  CompressChunks<KN_SCALE_MEAN_ABS, false>(p, values);
+}
+
+void OneBitCompressEf(const OneBitParams& p) {
+  const CompensatedValues values{p.x, p.e};
+  if (p.kind == KN_SCALE_RMS) return CompressChunks<KN_SCALE_RMS, true>(p, values);
+  CompressChunks<KN_SCALE_MEAN_ABS, true>(p, values);
+}
+
+void OneBitDecompress(const OneBitDecompressParams& p) {
+  const D d;
+  const size_t N = hn::Lanes(d);
+  const size_t words = (p.n + 31) / 32;
+  for (size_t start = 0, chunk = 0; start < p.n; start += p.chunk, ++chunk) {
+    const size_t len = p.n - start < p.chunk ? p.n - start : p.chunk;
+    const auto positive = hn::Set(d, p.scales[chunk]);
+    const auto negative = hn::Set(d, -p.scales[chunk]);
+    for (size_t offset = 0; offset < len; offset += N) {
+      const size_t valid = len - offset < N ? len - offset : N;
+      const auto v = hn::IfThenElse(LoadSignBits(p.signs, words, start + offset), negative, positive);
+      StoreClipped(d, v, p.dst + start + offset, valid);
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace kn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "core/arguments.h"
+
+namespace kn {
+HWY_EXPORT(OneBitCompress);
+HWY_EXPORT(OneBitCompressEf);
+HWY_EXPORT(OneBitDecompress);
+
+namespace {
+kn_status CheckOneBit(const char* fn, size_t n, size_t chunk) {
+  KN_CHECK_ARG(chunk >= 1, "%s: chunk is 0", fn);
+  return CheckCount(fn, "n", n, KN_F32);
+}
+
+kn_status CheckKind(const char* fn, kn_scale_kind kind) {
+  KN_CHECK_ARG(kind == KN_SCALE_MEAN_ABS || kind == KN_SCALE_RMS,
+               "%s: kind = %d is not a kn_scale_kind (MEAN_ABS = 0, RMS = 1)", fn,
+               static_cast<int>(kind));
+  return KN_OK;
+}
+
+size_t Chunks(size_t n, size_t chunk) { return n / chunk + (n % chunk != 0); }
+}  // namespace
+}  // namespace kn
+
+extern "C" {
+
+KN_API kn_status kn_onebit_compress(const float* x, size_t n, size_t chunk, kn_scale_kind kind,
+                                    uint32_t* signs, float* scales) {
+  static constexpr const char* kFn = "kn_onebit_compress";
+  KN_CHECK_OK(kn::CheckOneBit(kFn, n, chunk));
+  KN_CHECK_OK(kn::CheckKind(kFn, kind));
+  if (n == 0) return KN_OK;
+  KN_CHECK_OK(kn::CheckPointer(kFn, "x", x, n));
+  KN_CHECK_OK(kn::CheckPointer(kFn, "signs", signs, (n + 31) / 32));
+  KN_CHECK_OK(kn::CheckPointer(kFn, "scales", scales, kn::Chunks(n, chunk)));
+  HWY_DYNAMIC_DISPATCH(kn::OneBitCompress)
+  (kn::OneBitParams{x, nullptr, nullptr, n, chunk, kind, signs, scales});
+  return KN_OK;
+}
+
+KN_API kn_status kn_onebit_decompress(const uint32_t* signs, const float* scales, size_t n,
+                                      size_t chunk, float* dst) {
+  static constexpr const char* kFn = "kn_onebit_decompress";
+  KN_CHECK_OK(kn::CheckOneBit(kFn, n, chunk));
+  if (n == 0) return KN_OK;
+  KN_CHECK_OK(kn::CheckPointer(kFn, "signs", signs, (n + 31) / 32));
+  KN_CHECK_OK(kn::CheckPointer(kFn, "scales", scales, kn::Chunks(n, chunk)));
+  KN_CHECK_OK(kn::CheckPointer(kFn, "dst", dst, n));
+  HWY_DYNAMIC_DISPATCH(kn::OneBitDecompress)(kn::OneBitDecompressParams{signs, scales, n, chunk, dst});
+  return KN_OK;
+}
+
+KN_API kn_status kn_onebit_compress_ef(const float* g, const float* e, size_t n, size_t chunk,
+                                       kn_scale_kind kind, uint32_t* signs, float* scales,
+                                       float* e_new) {
+  static constexpr const char* kFn = "kn_onebit_compress_ef";
+  KN_CHECK_OK(kn::CheckOneBit(kFn, n, chunk));
+  KN_CHECK_OK(kn::CheckKind(kFn, kind));
+  if (n == 0) return KN_OK;
+  KN_CHECK_OK(kn::CheckPointer(kFn, "g", g, n));
+  KN_CHECK_OK(kn::CheckPointer(kFn, "e", e, n));
+  KN_CHECK_OK(kn::CheckPointer(kFn, "signs", signs, (n + 31) / 32));
+  KN_CHECK_OK(kn::CheckPointer(kFn, "scales", scales, kn::Chunks(n, chunk)));
+  KN_CHECK_OK(kn::CheckPointer(kFn, "e_new", e_new, n));
+  HWY_DYNAMIC_DISPATCH(kn::OneBitCompressEf)
+  (kn::OneBitParams{g, e, e_new, n, chunk, kind, signs, scales});
+  return KN_OK;
+}
+
+}  // extern "C"
+#endif  // HWY_ONCE
