@@ -11,10 +11,24 @@ ROOT=$(pwd)
 NATIVE_DIR="$ROOT/build/native"
 CONFIG=Release
 
-# Debian packages the build, the tests and the benchmark peers need.
-APT_PACKAGES=(cmake g++ binutils pkg-config libhwy-dev libopenmpi-dev openmpi-bin libgloo-dev libopenblas-dev)
+# Debian packages the build, the tests and the benchmark peers need. The CUDA ones (NVRTC 11.8, its builtins,
+# ptxas and the CUDA headers) come from contrib/non-free: the CUDA tests compile every kernel with them.
+APT_PACKAGES=(cmake g++ binutils pkg-config libhwy-dev libopenmpi-dev openmpi-bin libgloo-dev libopenblas-dev
+  nvidia-cuda-toolkit libnvrtc11.2 libnvrtc-builtins11.8)
+DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
 
 log() { printf '[build.sh] %s\n' "$*" >&2; }
+
+# Adds contrib and non-free to every "Components:" line of the deb822 Debian sources that lacks them
+# (non-free-firmware is a different component). Idempotent: a file that has both is left untouched.
+enable_contrib_non_free() {
+  local sudo=$1
+  [ -f "$DEBIAN_SOURCES" ] || return 0
+  if awk '/^Components:/ && (!/ contrib( |$)/ || !/ non-free( |$)/) { lacking = 1 } END { exit !lacking }' "$DEBIAN_SOURCES"; then
+    log "deps: enabling contrib non-free in $DEBIAN_SOURCES"
+    $sudo sed -E -i '/^Components:/{/ contrib( |$)/! s/$/ contrib/; / non-free( |$)/! s/$/ non-free/}' "$DEBIAN_SOURCES"
+  fi
+}
 
 deps() {
   local missing=()
@@ -27,6 +41,7 @@ deps() {
     log "deps: installing ${missing[*]}"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    enable_contrib_non_free "$sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi

@@ -37,9 +37,16 @@ internal static unsafe class NativeLibraryLocator
     internal static void RegisterResolver() =>
         NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLocator).Assembly, Resolve);
 
+    // The CUDA libraries are optional: Kernels.Cuda checks CudaLibraries before its first call and
+    // throws CudaUnavailableException, so a zero handle here is never reached through a binding.
     // Other library names fall through (IntPtr.Zero) to the runtime's default probing.
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
-        name == LibraryName ? Library.Value.Handle : IntPtr.Zero;
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) => name switch
+    {
+        LibraryName => Library.Value.Handle,
+        Cuda.CudaLibraries.DriverLibraryName => Cuda.CudaLibraries.Driver.Handle,
+        Cuda.CudaLibraries.NvrtcLibraryName => Cuda.CudaLibraries.Nvrtc.Handle,
+        _ => IntPtr.Zero,
+    };
 
     /// <summary>The probing order described on the class.</summary>
     internal static IEnumerable<string> DefaultCandidatePaths()

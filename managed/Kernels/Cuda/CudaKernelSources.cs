@@ -1,0 +1,49 @@
+using System.Reflection;
+
+namespace Kernels.Cuda;
+
+/// <summary>
+/// The kernel sources of cuda/ embedded in this assembly, as NVRTC programs with every kernel
+/// instantiation the library launches (its name expressions). Each .cu gets all embedded .cuh as headers.
+/// </summary>
+internal static class CudaKernelSources
+{
+    private const string ResourcePrefix = "Kernels.Cuda.Sources.";
+
+    private static readonly string[] Storages = ["kn::F32Storage", "kn::F16Storage", "kn::BF16Storage"];
+    private static readonly string[] ReduceOps = ["kn::SumOp", "kn::MaxOp", "kn::MinOp"];
+    private static readonly string[] NormKernels =
+        ["kn::rms_norm_warp_per_row", "kn::rms_norm_block_per_row", "kn::add_rms_norm_warp_per_row", "kn::add_rms_norm_block_per_row"];
+
+    /// <summary>reduce.cu: reduce_elements for every storage and op.</summary>
+    internal static CudaProgramSource Reduce => Load("reduce.cu",
+        from s in Storages from op in ReduceOps select $"kn::reduce_elements<{s}, {op}>");
+
+    /// <summary>convert.cu: convert_elements for every pair of storages.</summary>
+    internal static CudaProgramSource Convert => Load("convert.cu",
+        from src in Storages from dst in Storages select $"kn::convert_elements<{src}, {dst}>");
+
+    /// <summary>rms_norm.cu: both layouts of rms_norm and add_rms_norm for every storage.</summary>
+    internal static CudaProgramSource RmsNorm => Load("rms_norm.cu",
+        from kernel in NormKernels from s in Storages select $"{kernel}<{s}>");
+
+    /// <summary>Every kernel program.</summary>
+    internal static IReadOnlyList<CudaProgramSource> All => [Reduce, Convert, RmsNorm];
+
+    private static CudaProgramSource Load(string fileName, IEnumerable<string> nameExpressions)
+    {
+        var assembly = typeof(CudaKernelSources).Assembly;
+        var headers = assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".cuh", StringComparison.Ordinal))
+            .ToDictionary(n => n[ResourcePrefix.Length..], n => Read(assembly, n));
+        return new CudaProgramSource(fileName, Read(assembly, ResourcePrefix + fileName), headers, nameExpressions.ToArray());
+    }
+
+    private static string Read(Assembly assembly, string resource)
+    {
+        using Stream stream = assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"embedded CUDA source {resource} is missing from {assembly.GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
