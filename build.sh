@@ -56,6 +56,9 @@ build() {
   dotnet build Kernels.sln -c $CONFIG -nologo -v quiet -clp:ErrorsOnly
 }
 
+# One counter ($2) of a TRX <Counters> element ($1).
+trx_count() { sed -E "s/.* $2=\"([0-9]+)\".*/\\1/" <<<"$1"; }
+
 # Runs every test project, then prints one closing line with the totals from the TRX files.
 run_tests() {
   local results="$ROOT/build/test-results"
@@ -67,9 +70,10 @@ run_tests() {
   for trx in "$results"/*.trx; do
     [ -e "$trx" ] || continue
     counters=$(grep -o '<Counters [^>]*>' "$trx")
-    passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
-    failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
-    skipped=$((skipped + $(sed -E 's/.* notExecuted="([0-9]+)".*/\1/' <<<"$counters")))
+    passed=$((passed + $(trx_count "$counters" passed)))
+    failed=$((failed + $(trx_count "$counters" failed) + $(trx_count "$counters" error) + $(trx_count "$counters" timeout) + $(trx_count "$counters" aborted)))
+    # Ignored tests (e.g. GPU-only ones on a machine without a GPU) are in the total but not executed.
+    skipped=$((skipped + $(trx_count "$counters" total) - $(trx_count "$counters" executed)))
   done
   if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
     log "test: no test ran"
