@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace Kernels.Collectives.Protocol;
+
+/// <summary>
+/// What a rank announces for collective number <see cref="Sequence"/>, written to its header before it arrives.
+/// Every rank compares all descriptors (see <see cref="DescriptorCheck"/>) before touching peer data. Two cache lines.
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Size = 128)]
+internal struct CollectiveDescriptor
+{
+    public ulong Sequence;
+    /// <summary>A <see cref="CollectiveKind"/>.</summary>
+    public int Kind;
+    /// <summary>Stable hash of the element type's full name (see <see cref="ElementTag{T}"/>).</summary>
+    public int ElementTag;
+    public int ElementSize;
+    /// <summary>A <see cref="ReduceOp"/>, or -1 for collectives that do not reduce.</summary>
+    public int Op;
+    /// <summary>A <see cref="CollectiveAlgorithm"/> for all-reduce; 0 otherwise.</summary>
+    public int Algorithm;
+    /// <summary>Broadcast root; -1 otherwise.</summary>
+    public int Root;
+    /// <summary>This rank's element count (for AllGatherV its own contribution).</summary>
+    public long Count;
+    /// <summary>AllGatherV: the sum of all counts; otherwise equal to <see cref="Count"/>.</summary>
+    public long Total;
+    /// <summary>Heap offset of the rank's <see cref="CommunicatorBuffer{T}"/>, or -1 when the call is on user spans.</summary>
+    public long BufferOffset;
+    /// <summary>AllGatherV: a hash of the per-rank counts array, so ranks holding different arrays are caught; AllReduceAddRmsNorm: the row width.</summary>
+    public long Shape;
+    /// <summary>AllReduceAddRmsNorm: the bits of eps; 0 otherwise.</summary>
+    public long Parameter;
+}
