@@ -1,0 +1,140 @@
+using Kernels.Tests.Support;
+using NUnit.Framework;
+
+namespace Kernels.Tests.Collectives.Processes;
+
+/// <summary>
+/// Collectives between real processes over the shared-memory transport, world sizes 2..4: one launched job per world
+/// size runs every case of a plan (starting dotnet costs far more than the collectives), then each rank's output is
+/// compared with the float64 reference, and all-reduce results across ranks bit for bit.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ProcessCollectiveTests
+{
+    private static readonly int[] Counts = [0, 1, 1025];
+    private static readonly ReduceOp[] Ops = [ReduceOp.Sum, ReduceOp.Avg, ReduceOp.Max];
+
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(4)]
+    public void CollectivesMatchTheReferenceOnEveryRank(int size)
+    {
+        using var plan = new CollectivePlan(size);
+        var checks = new List<Action>();
+        foreach (bool inBuffer in new[] { false, true })
+        {
+            foreach (int count in Counts)
+            {
+                foreach (ReduceOp op in Ops)
+                {
+                    checks.Add(AllReduce<float>(plan, op, inBuffer, count));
+                    checks.Add(AllReduce<BFloat16>(plan, op, inBuffer, count));
+                }
+                checks.Add(AllGather(plan, inBuffer, count));
+            }
+            checks.Add(Broadcast(plan, inBuffer, 1025, root: size - 1));
+        }
+        checks.Add(SendRecv(plan, 0));
+        checks.Add(SendRecv(plan, 1025));
+        plan.Write();
+
+        (Kernels.Collectives.LaunchResult result, RankLines lines) = Worker.Run(size, ["plan", plan.Directory]);
+
+        Assert.That(result.ExitCode, Is.Zero, lines.Describe());
+        Assert.That(result.RemovedLeftovers, Is.Empty, "every rank's Dispose should have removed its segment and rank 0 the job file");
+        Assert.Multiple(() =>
+        {
+            foreach (Action check in checks)
+            {
+                check();
+            }
+        });
+    }
+
+    /// <summary>Two jobs of the same plan give the same bits (every algorithm the cost model picks is run-to-run deterministic).</summary>
+    [Test]
+    public void AllReduceGivesTheSameBitsFromRunToRun()
+    {
+        const int size = 3;
+        using var plan = new CollectivePlan(size);
+        var cases = new List<int>();
+        foreach (ReduceOp op in Ops)
+        {
+            cases.Add(plan.Add<float>("allreduce", op.ToString(), false, 1025));
+            cases.Add(plan.Add<BFloat16>("allreduce", op.ToString(), true, 1025));
+        }
+        plan.Write();
+
+        (Kernels.Collectives.LaunchResult first, RankLines firstLines) = Worker.Run(size, ["plan", plan.Directory]);
+        Assert.That(first.ExitCode, Is.Zero, firstLines.Describe());
+        byte[][] firstOutputs = [.. cases.Select(index => plan.Output<byte>(index, 0))];
+        (Kernels.Collectives.LaunchResult second, RankLines secondLines) = Worker.Run(size, ["plan", plan.Directory]);
+        Assert.That(second.ExitCode, Is.Zero, secondLines.Describe());
+
+        for (int i = 0; i < cases.Count; i++)
+        {
+            Assert.That(plan.Output<byte>(cases[i], 0), Is.EqualTo(firstOutputs[i]), plan.Lines[cases[i]]);
+        }
+    }
+
+    private static Action AllReduce<T>(CollectivePlan plan, ReduceOp op, bool inBuffer, int count) where T : unmanaged
+    {
+        int index = plan.Add<T>("allreduce", op.ToString(), inBuffer, count);
+        return () =>
+        {
+            double[] expected = CollectiveData.Reduced<T>(plan.Size, count, op, seed: index);
+            T[] first = plan.Output<T>(index, 0);
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                string context = $"{plan.Lines[index]} on rank {rank} of {plan.Size}";
+                T[] actual = plan.Output<T>(index, rank);
+                CollectiveData.AssertReduced<T>(actual, expected, context);
+                Compare.Bitwise<T>(actual, first, $"{context} vs rank 0 (determinism)");
+            }
+        };
+    }
+
+    private static Action AllGather(CollectivePlan plan, bool inBuffer, int count)
+    {
+        int index = plan.Add<float>("allgather", "-", inBuffer, count);
+        return () =>
+        {
+            float[] expected = inBuffer
+                ? [.. Enumerable.Range(0, count).Select(i => CollectivePlan.Input<float>(index, OwnerOf(i, count, plan.Size), count)[i])]
+                : [.. Enumerable.Range(0, plan.Size).SelectMany(rank => CollectivePlan.Input<float>(index, rank, count))];
+            ExpectOnEveryRank(plan, index, _ => expected);
+        };
+    }
+
+    private static Action Broadcast(CollectivePlan plan, bool inBuffer, int count, int root)
+    {
+        int index = plan.Add<float>("broadcast", "-", inBuffer, count, root);
+        return () => ExpectOnEveryRank(plan, index, _ => CollectivePlan.Input<float>(index, root, count));
+    }
+
+    /// <summary>Rank 0 exchanges its input with every peer in turn (see the worker's PlanRunner).</summary>
+    private static Action SendRecv(CollectivePlan plan, int count)
+    {
+        int index = plan.Add<float>("sendrecv", "-", false, count);
+        return () => ExpectOnEveryRank(plan, index, rank => rank == 0
+            ? [.. Enumerable.Range(1, plan.Size - 1).SelectMany(peer => CollectivePlan.Input<float>(index, peer, count))]
+            : CollectivePlan.Input<float>(index, 0, count));
+    }
+
+    private static void ExpectOnEveryRank(CollectivePlan plan, int index, Func<int, float[]> expected)
+    {
+        for (int rank = 0; rank < plan.Size; rank++)
+        {
+            Compare.Bitwise<float>(plan.Output<float>(index, rank), expected(rank), $"{plan.Lines[index]} on rank {rank} of {plan.Size}");
+        }
+    }
+
+    /// <summary>Which rank's shard holds element <paramref name="i"/>: contiguous shards, the first count % size one longer.</summary>
+    private static int OwnerOf(int i, int count, int size)
+    {
+        int small = count / size, extra = count % size;
+        int largeElements = extra * (small + 1);
+        return i < largeElements ? i / (small + 1) : extra + (i - largeElements) / small;
+    }
+}
