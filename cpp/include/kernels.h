@@ -169,6 +169,112 @@ KN_API kn_status kn_lowrank_p_qt(const float* p, const float* q, float* m, size_
  * on every target. eps finite and > 0. */
 KN_API kn_status kn_orthonormalize_columns(float* p, size_t rows, size_t rank, float eps);
 
+/* ---- attention: FlashAttention-2 on CPU --------------------------------------------------------- */
+/* Tensors are [batch, seq, heads, dim] with dim contiguous and the other strides given, in elements,
+ * as int64_t[3] = {batch, seq, head}: q (batch, seq_q, heads, head_dim), k (batch, seq_k, kv_heads,
+ * head_dim), v (batch, seq_k, kv_heads, value_head_dim), o (batch, seq_q, heads, value_head_dim).
+ * lse is f32 (batch, seq_q, heads), contiguous: the natural-log log-sum-exp of each row's scores.
+ * Scores: s = scale * q.k, or with softcap > 0 s = softcap * tanh(scale * q.k / softcap); O =
+ * softmax(s) V over the visible keys, accumulated in fp32 and rounded once to dtype.
+ * Visible keys of query i (bottom-right aligned, as FlashAttention >= 2.1): with diag = i + seq_k -
+ * seq_q, causal keeps j <= diag, window_left >= 0 keeps j >= diag - window_left, window_right >= 0
+ * keeps j <= diag + window_right (-1 = unlimited). A row that sees no key gets O = 0, lse = -inf.
+ * GQA/MQA: query head h reads kv head h / (heads / kv_heads). head dims 1..256, seq <= 2^30.
+ * Work is split into items the caller may hand to different threads: forward and dq items are
+ * (batch * heads) x ceil(seq_q / block) (query tile fastest), dk/dv items (batch * kv_heads) x
+ * ceil(seq_k / block); each item writes only its own rows. Every call needs a private 64-byte
+ * aligned workspace of kn_flash_attention_workspace_size bytes. */
+
+/* Rows per query tile and keys per key tile of the work items (64). */
+KN_API size_t kn_attention_block(void);
+/* Bytes of workspace a forward or backward call needs. */
+KN_API size_t kn_flash_attention_workspace_size(size_t head_dim, size_t value_head_dim);
+/* Writes o and lse for work items [item_begin, item_begin + item_count). */
+KN_API kn_status kn_flash_attention_forward(kn_dtype dtype, const void* q, const void* k, const void* v,
+                                            void* o, float* lse, size_t batch, size_t seq_q, size_t seq_k,
+                                            size_t heads, size_t kv_heads, size_t head_dim,
+                                            size_t value_head_dim, const int64_t* q_strides,
+                                            const int64_t* k_strides, const int64_t* v_strides,
+                                            const int64_t* o_strides, float scale, int32_t causal,
+                                            int64_t window_left, int64_t window_right, float softcap,
+                                            size_t item_begin, size_t item_count, void* workspace,
+                                            size_t workspace_bytes);
+/* Split-KV forward for few query rows over many keys: the key tiles are cut into key_splits >= 1
+ * contiguous ranges (split s: tiles [s * T / key_splits, (s + 1) * T / key_splits) of T =
+ * ceil(seq_k / block)) and each (query item, split) pair is a work item (split fastest), so a
+ * single query tile can use every core. Writes fp32 partials: o_partial (key_splits, batch, seq_q,
+ * heads, value_head_dim) and lse_partial (key_splits, batch, seq_q, heads), contiguous; merge the
+ * planes with kn_attention_merge (a split that sees no key has O = 0, lse = -inf). */
+KN_API kn_status kn_flash_attention_forward_split(kn_dtype dtype, const void* q, const void* k,
+                                                  const void* v, float* o_partial, float* lse_partial,
+                                                  size_t batch, size_t seq_q, size_t seq_k,
+                                                  size_t heads, size_t kv_heads, size_t head_dim,
+                                                  size_t value_head_dim, const int64_t* q_strides,
+                                                  const int64_t* k_strides, const int64_t* v_strides,
+                                                  float scale, int32_t causal, int64_t window_left,
+                                                  int64_t window_right, float softcap,
+                                                  size_t key_splits, size_t item_begin,
+                                                  size_t item_count, void* workspace,
+                                                  size_t workspace_bytes);
+/* Backward, two passes that never write the same element, both recomputing P from lse and
+ * D = rowsum(d_o * o) per query row. Gradients share their tensor's strides (dq: q, dk: k, dv: v,
+ * d_o: o). Accumulation order, fixed, so results are bitwise reproducible for any thread split:
+ * dk/dv of a key tile sum over the query heads of its kv head in ascending order, then query tiles
+ * ascending, then rows ascending; dq of a query row sums over key tiles ascending, then keys
+ * ascending. Work items: (batch * kv_heads) x key tiles. */
+KN_API kn_status kn_flash_attention_backward_dkdv(kn_dtype dtype, const void* q, const void* k,
+                                                  const void* v, const void* o, const float* lse,
+                                                  const void* d_o, void* dk, void* dv, size_t batch,
+                                                  size_t seq_q, size_t seq_k, size_t heads,
+                                                  size_t kv_heads, size_t head_dim,
+                                                  size_t value_head_dim, const int64_t* q_strides,
+                                                  const int64_t* k_strides, const int64_t* v_strides,
+                                                  const int64_t* o_strides, float scale, int32_t causal,
+                                                  int64_t window_left, int64_t window_right,
+                                                  float softcap, size_t item_begin, size_t item_count,
+                                                  void* workspace, size_t workspace_bytes);
+/* The dq pass; work items as the forward's. */
+KN_API kn_status kn_flash_attention_backward_dq(kn_dtype dtype, const void* q, const void* k,
+                                                const void* v, const void* o, const float* lse,
+                                                const void* d_o, void* dq, size_t batch, size_t seq_q,
+                                                size_t seq_k, size_t heads, size_t kv_heads,
+                                                size_t head_dim, size_t value_head_dim,
+                                                const int64_t* q_strides, const int64_t* k_strides,
+                                                const int64_t* v_strides, const int64_t* o_strides,
+                                                float scale, int32_t causal, int64_t window_left,
+                                                int64_t window_right, float softcap, size_t item_begin,
+                                                size_t item_count, void* workspace,
+                                                size_t workspace_bytes);
+/* Exact merge of two attention results over disjoint key sets, row by row: o_a, o_b, o (rows,
+ * value_dim) in dtype, lse_* (rows) f32. lse = log(exp(lse_a) + exp(lse_b)) (computed as
+ * max + log1p(exp(min - max))), o = exp(lse_a - lse) o_a + exp(lse_b - lse) o_b in fp32. A side with
+ * lse = -inf contributes nothing; both -inf gives o = 0, lse = -inf. A NaN lse gives NaN. o may
+ * alias o_a or o_b exactly, lse may alias lse_a or lse_b exactly. */
+KN_API kn_status kn_attention_merge(kn_dtype dtype, const void* o_a, const float* lse_a, const void* o_b,
+                                    const float* lse_b, void* o, float* lse, size_t rows,
+                                    size_t value_dim);
+
+/* ---- compress: 1-bit with f16 / bf16 gradients --------------------------------------------- */
+/* kn_onebit_compress, kn_onebit_decompress and kn_onebit_compress_ef for x, g or dst in `dtype`
+ * (KN_F32 gives exactly the f32 functions). A 16-bit input is widened to fp32 exactly and everything
+ * after is the f32 arithmetic, so signs, scales and e_new are those of the f32 call on the widened
+ * values, on every target; the residual e / e_new and the scales stay fp32. Decompression writes
+ * +-scale rounded to dtype (nearest even; a scale beyond the f16 range becomes +-Inf). */
+KN_API kn_status kn_onebit_compress_typed(kn_dtype dtype, const void* x, size_t n, size_t chunk,
+                                          kn_scale_kind kind, uint32_t* signs, float* scales);
+KN_API kn_status kn_onebit_decompress_typed(const uint32_t* signs, const float* scales, size_t n,
+                                            size_t chunk, kn_dtype dtype, void* dst);
+KN_API kn_status kn_onebit_compress_ef_typed(kn_dtype dtype, const void* g, const float* e, size_t n,
+                                             size_t chunk, kn_scale_kind kind, uint32_t* signs,
+                                             float* scales, float* e_new);
+
+/* ---- compress: PowerSGD over a column block ------------------------------------------------- */
+/* q = m^T p for the (rows, cols) block of a row-major matrix whose rows are `ld` floats apart
+ * (ld >= cols; m points at the block's first element): the sums of kn_lowrank_mt_p, in its order,
+ * so splitting the columns of a matrix over threads gives kn_lowrank_mt_p's bits. */
+KN_API kn_status kn_lowrank_mt_p_strided(const float* m, size_t ld, const float* p, float* q,
+                                         size_t rows, size_t cols, size_t rank);
+
 #ifdef __cplusplus
 }
 #endif

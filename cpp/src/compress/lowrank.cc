@@ -56,8 +56,8 @@ HWY_INLINE size_t UnguardedRows(size_t count, size_t rank, size_t vector_floats)
 template <class DR, size_t kRankVectors, size_t kRows>
 HWY_INLINE void MQRows(DR dr, const LowRankParams& lp, size_t r0) {
   const size_t L = hn::Lanes(dr);
-  const size_t cols = lp.cols, rank = lp.rank;
-  const float* m = lp.m + r0 * cols;
+  const size_t cols = lp.cols, rank = lp.rank, ld = lp.ld;
+  const float* m = lp.m + r0 * ld;
   const size_t unguarded = UnguardedRows(cols, rank, kRankVectors * L);
   hn::Vec<DR> acc[kRows][kRankVectors];
   for (size_t r = 0; r < kRows; ++r)
@@ -66,7 +66,7 @@ HWY_INLINE void MQRows(DR dr, const LowRankParams& lp, size_t r0) {
     hn::Vec<DR> qv[kRankVectors];
     for (size_t v = 0; v < kRankVectors; ++v) qv[v] = LoadRankVector(dr, lp.a + j * rank, rank, v, j >= unguarded);
     for (size_t r = 0; r < kRows; ++r) {
-      const auto mv = hn::Set(dr, m[r * cols + j]);
+      const auto mv = hn::Set(dr, m[r * ld + j]);
       for (size_t v = 0; v < kRankVectors; ++v) acc[r][v] = hn::MulAdd(mv, qv[v], acc[r][v]);
     }
   }
@@ -78,8 +78,8 @@ HWY_INLINE void MQRows(DR dr, const LowRankParams& lp, size_t r0) {
 template <class DR, size_t kRankVectors, size_t kRows>
 HWY_INLINE void MTPRows(DR dr, const LowRankParams& lp, size_t r0) {
   const size_t L = hn::Lanes(dr);
-  const size_t cols = lp.cols, rank = lp.rank;
-  const float* m = lp.m + r0 * cols;
+  const size_t cols = lp.cols, rank = lp.rank, ld = lp.ld;
+  const float* m = lp.m + r0 * ld;
   const size_t unguarded = UnguardedRows(cols, rank, kRankVectors * L);
   hn::Vec<DR> pv[kRows][kRankVectors];
   for (size_t r = 0; r < kRows; ++r)
@@ -89,7 +89,7 @@ HWY_INLINE void MTPRows(DR dr, const LowRankParams& lp, size_t r0) {
     hn::Vec<DR> qv[kRankVectors];
     for (size_t v = 0; v < kRankVectors; ++v) qv[v] = LoadRankVector(dr, qrow, rank, v, j >= unguarded);
     for (size_t r = 0; r < kRows; ++r) {
-      const auto mv = hn::Set(dr, m[r * cols + j]);
+      const auto mv = hn::Set(dr, m[r * ld + j]);
       for (size_t v = 0; v < kRankVectors; ++v) qv[v] = hn::MulAdd(mv, pv[r][v], qv[v]);
     }
     for (size_t v = 0; v < kRankVectors; ++v) StoreRankVector(dr, qv[v], qrow, rank, v);
@@ -100,15 +100,18 @@ HWY_INLINE void MTPRows(DR dr, const LowRankParams& lp, size_t r0) {
 template <class DR, size_t kRankVectors, bool kTransposed>
 void LowRankRows(DR dr, const LowRankParams& lp) {
   constexpr size_t kRows = kRankVectors <= 2 ? 4 : (kRankVectors <= 4 ? 2 : 1);
+  if (!kTransposed) {
+    // Bottom-up. Rows of p are independent, so the order changes no bit; but the rows of m read last
+    // (the top ones) are then still in the L3 when mt_p, which a PowerSGD step runs next on the same
+    // m, starts reading from the top (measured: see compress_params.h).
+    size_t end = lp.rows;
+    for (; end >= kRows; end -= kRows) MQRows<DR, kRankVectors, kRows>(dr, lp, end - kRows);
+    for (; end > 0; --end) MQRows<DR, kRankVectors, 1>(dr, lp, end - 1);
+    return;
+  }
   size_t r0 = 0;
-  for (; r0 + kRows <= lp.rows; r0 += kRows) {
-    if (kTransposed) MTPRows<DR, kRankVectors, kRows>(dr, lp, r0);
-    else MQRows<DR, kRankVectors, kRows>(dr, lp, r0);
-  }
-  for (; r0 < lp.rows; ++r0) {
-    if (kTransposed) MTPRows<DR, kRankVectors, 1>(dr, lp, r0);
-    else MQRows<DR, kRankVectors, 1>(dr, lp, r0);
-  }
+  for (; r0 + kRows <= lp.rows; r0 += kRows) MTPRows<DR, kRankVectors, kRows>(dr, lp, r0);
+  for (; r0 < lp.rows; ++r0) MTPRows<DR, kRankVectors, 1>(dr, lp, r0);
 }
 
 // kRankVectors rounded up to a power of two (at most 32 lanes of work per rank-row).
@@ -156,6 +159,8 @@ kn_status CheckLowRank(const char* fn, const LowRankParams& lp, const char* a_na
   KN_CHECK_OK(CheckShape(fn, lp.rows, lp.cols, KN_F32));
   KN_CHECK_ARG(lp.rows <= SIZE_MAX / 32 && lp.cols <= SIZE_MAX / 32,
                "%s: rows = %zu or cols = %zu times rank overflows size_t", fn, lp.rows, lp.cols);
+  KN_CHECK_ARG(lp.ld >= lp.cols, "%s: ld = %zu is less than cols = %zu", fn, lp.ld, lp.cols);
+  KN_CHECK_OK(CheckShape(fn, lp.rows, lp.ld, KN_F32));
   KN_CHECK_OK(CheckPointer(fn, "m", lp.m, lp.rows * lp.cols));
   KN_CHECK_OK(CheckPointer(fn, a_name, lp.a, a_count));
   return CheckPointer(fn, out_name, lp.out, out_count);
@@ -167,7 +172,7 @@ extern "C" {
 
 KN_API kn_status kn_lowrank_m_q(const float* m, const float* q, float* p, size_t rows, size_t cols,
                                 size_t rank) {
-  const kn::LowRankParams lp{m, q, nullptr, p, rows, cols, rank};
+  const kn::LowRankParams lp{m, q, nullptr, p, rows, cols, rank, cols};
   KN_CHECK_OK(kn::CheckLowRank("kn_lowrank_m_q", lp, "q", "p", cols * rank, rows * rank));
   if (rows == 0) return KN_OK;
   HWY_DYNAMIC_DISPATCH(kn::LowRankMQ)(lp);
@@ -176,7 +181,12 @@ KN_API kn_status kn_lowrank_m_q(const float* m, const float* q, float* p, size_t
 
 KN_API kn_status kn_lowrank_mt_p(const float* m, const float* p, float* q, size_t rows, size_t cols,
                                  size_t rank) {
-  const kn::LowRankParams lp{m, p, nullptr, q, rows, cols, rank};
+  return kn_lowrank_mt_p_strided(m, cols, p, q, rows, cols, rank);
+}
+
+KN_API kn_status kn_lowrank_mt_p_strided(const float* m, size_t ld, const float* p, float* q,
+                                         size_t rows, size_t cols, size_t rank) {
+  const kn::LowRankParams lp{m, p, nullptr, q, rows, cols, rank, ld};
   KN_CHECK_OK(kn::CheckLowRank("kn_lowrank_mt_p", lp, "p", "q", rows * rank, cols * rank));
   if (cols == 0) return KN_OK;
   HWY_DYNAMIC_DISPATCH(kn::LowRankMTP)(lp);

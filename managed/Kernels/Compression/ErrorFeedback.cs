@@ -48,11 +48,38 @@ public abstract class ErrorFeedback
         return new EControlFeedback(eta);
     }
 
+    /// <summary>
+    /// Deep Gradient Compression's momentum correction and factor masking (Lin et al. 2018), for top-k: the worker keeps a
+    /// velocity <c>u = momentum * u + g</c> and an accumulation <c>v = v + u</c>, sends the top-k of <c>v</c>, then sets <c>u</c> and
+    /// <c>v</c> to zero at the sent coordinates. The message already carries the momentum: apply the aggregate with plain SGD
+    /// (no optimizer momentum). The receiver uses the aggregate as it is.
+    /// </summary>
+    /// <param name="momentum">The momentum m; finite and in [0, 1). With 0 it is EF14 for top-k.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="momentum"/> is outside [0, 1).</exception>
+    /// <remarks>Only sparse messages have "sent coordinates": composing it with a compressor other than <see cref="TopK"/>'s
+    /// message type throws <see cref="ArgumentException"/> from the <see cref="ErrorFeedbackCompressor{TMessage}"/> constructor.
+    /// A non-finite gradient element stays in that element's u and v until it is sent (top-k ranks NaN and infinities first),
+    /// and masking then clears it.</remarks>
+    public static ErrorFeedback DgcMomentum(float momentum)
+    {
+        if (!(momentum >= 0f && momentum < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in [0, 1).");
+        }
+        return new DgcMomentumFeedback(momentum);
+    }
+
     /// <summary>No error feedback: the compressor's error is dropped (the baseline that shows why error feedback matters).</summary>
     public static ErrorFeedback None() => new NoFeedback();
 
     /// <summary>Type and settings, for saved state.</summary>
     internal abstract string Kind { get; }
+
+    /// <summary>Throws when this layer cannot work with messages of type <typeparamref name="TMessage"/>; every layer but DGC takes any.</summary>
+    /// <exception cref="ArgumentException">The message type does not fit (names <c>feedback</c>).</exception>
+    internal virtual void CheckCompressor<TMessage>() where TMessage : CompressedMessage
+    {
+    }
 
     /// <summary>One worker step: compress <paramref name="gradient"/> with the layer's memory and update the memory.</summary>
     internal abstract TMessage Compress<TMessage>(ICompressor<TMessage> compressor, ReadOnlySpan<float> gradient, MatrixShape shape)

@@ -18,10 +18,13 @@ public sealed class ErrorFeedbackCompressor<TMessage> : ICompressor<TMessage> wh
     /// <param name="compressor">The compressor; its state is saved with this instance's when it is one of this library's.</param>
     /// <param name="feedback">A fresh error-feedback layer (e.g. <see cref="ErrorFeedback.Ef14"/>), not shared with another instance.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="feedback"/> cannot work with this message type (DGC momentum needs
+    /// <see cref="SparseMessage"/>).</exception>
     public ErrorFeedbackCompressor(ICompressor<TMessage> compressor, ErrorFeedback feedback)
     {
         ArgumentNullException.ThrowIfNull(compressor);
         ArgumentNullException.ThrowIfNull(feedback);
+        feedback.CheckCompressor<TMessage>();
         _compressor = compressor;
         _feedback = feedback;
     }

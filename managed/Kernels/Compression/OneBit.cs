@@ -1,3 +1,4 @@
+using Kernels.Execution;
 using Kernels.Interop;
 
 namespace Kernels.Compression;
@@ -15,6 +16,8 @@ namespace Kernels.Compression;
 /// <para>The scale's sum has a fixed order (16 partial sums combined pairwise), so every SIMD target produces the same bits.
 /// Messages are aggregated by gathering (<see cref="IsLinear"/> is false). With <see cref="ErrorFeedback.Ef14"/> the compress
 /// and residual update run as one fused native pass.</para>
+/// <para>Gradients may be <see cref="Half"/> or <see cref="BFloat16"/> (<see cref="Compress{T}"/>, <see cref="CompressWithResidual{T}"/>,
+/// <see cref="Decompress{T}"/>): storage only, every step computes in fp32 and residuals stay fp32.</para>
 /// </remarks>
 public sealed unsafe class OneBit : ICompressor<SignMessage>, IFusedErrorFeedback<SignMessage>, IStatefulPart
 {
@@ -47,28 +50,65 @@ public sealed unsafe class OneBit : ICompressor<SignMessage>, IFusedErrorFeedbac
     public bool IsLinear => false;
 
     /// <inheritdoc/>
-    public SignMessage Compress(ReadOnlySpan<float> gradient, MatrixShape shape)
+    public SignMessage Compress(ReadOnlySpan<float> gradient, MatrixShape shape) => Compress<float>(gradient, shape);
+
+    /// <summary>Compresses a gradient stored as <typeparamref name="T"/>: each element is widened to fp32 exactly, so the message
+    /// is the one <see cref="Compress(ReadOnlySpan{float}, MatrixShape)"/> gives for the widened values.</summary>
+    /// <typeparam name="T"><see cref="float"/>, <see cref="Half"/> or <see cref="BFloat16"/>.</typeparam>
+    /// <exception cref="ArgumentException">The shape does not match the gradient's length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another type.</exception>
+    public SignMessage Compress<T>(ReadOnlySpan<T> gradient, MatrixShape shape) where T : unmanaged
     {
+        kn_dtype dtype = ElementTypes.Of<T>();
         shape.Validate(gradient.Length, nameof(gradient), nameof(shape));
         (uint[] signs, float[] scales) = Allocate(gradient.Length);
-        fixed (float* px = gradient)
+        fixed (T* px = gradient)
         fixed (uint* ps = signs)
         fixed (float* pc = scales)
         {
-            Native.Check(NativeMethods.kn_onebit_compress(px, (nuint)gradient.Length, (nuint)ChunkSize, _kind, ps, pc));
+            byte* x = (byte*)px;
+            uint* s = ps;
+            float* c = pc;
+            RunOverChunks(gradient.Length, bytesPerElement: sizeof(T), (start, count) =>
+                NativeMethods.kn_onebit_compress_typed(dtype, x + start * sizeof(T), (nuint)count, (nuint)ChunkSize, _kind, s + start / 32,
+                    c + start / ChunkSize));
         }
         return new SignMessage(shape, ChunkSize, signs, scales);
     }
 
-    SignMessage IFusedErrorFeedback<SignMessage>.CompressWithResidual(ReadOnlySpan<float> gradient, MatrixShape shape, Span<float> residual)
+    SignMessage IFusedErrorFeedback<SignMessage>.CompressWithResidual(ReadOnlySpan<float> gradient, MatrixShape shape, Span<float> residual) =>
+        CompressWithResidual<float>(gradient, shape, residual);
+
+    /// <summary>
+    /// EF14's step in one fused pass, for a gradient stored as <typeparamref name="T"/> and a caller-owned fp32 residual:
+    /// <c>c = g + e</c> in fp32, returns the message of <c>c</c> and updates <c>e = -(decompress(message) - c)</c> in place.
+    /// With <see cref="float"/> it is what <see cref="ErrorFeedback.Ef14"/> runs for this compressor.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/>, <see cref="Half"/> or <see cref="BFloat16"/>; the residual is fp32 whatever the gradient's type.</typeparam>
+    /// <exception cref="ArgumentException">The shape does not match the gradient (names <c>gradient</c>) or the residual's length
+    /// differs from the gradient's (names <c>residual</c>); the residual is then unchanged.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another type.</exception>
+    public SignMessage CompressWithResidual<T>(ReadOnlySpan<T> gradient, MatrixShape shape, Span<float> residual) where T : unmanaged
     {
+        kn_dtype dtype = ElementTypes.Of<T>();
+        shape.Validate(gradient.Length, nameof(gradient), nameof(shape));
+        if (residual.Length != gradient.Length)
+        {
+            throw new ArgumentException($"residual has {residual.Length} elements but the gradient has {gradient.Length}.", nameof(residual));
+        }
         (uint[] signs, float[] scales) = Allocate(gradient.Length);
-        fixed (float* pg = gradient)
+        fixed (T* pg = gradient)
         fixed (float* pe = residual)
         fixed (uint* ps = signs)
         fixed (float* pc = scales)
         {
-            Native.Check(NativeMethods.kn_onebit_compress_ef(pg, pe, (nuint)gradient.Length, (nuint)ChunkSize, _kind, ps, pc, pe));
+            byte* g = (byte*)pg;
+            float* e = pe;
+            uint* s = ps;
+            float* c = pc;
+            RunOverChunks(gradient.Length, bytesPerElement: sizeof(T) + 2 * sizeof(float), (start, count) =>
+                NativeMethods.kn_onebit_compress_ef_typed(dtype, g + start * sizeof(T), e + start, (nuint)count, (nuint)ChunkSize, _kind,
+                    s + start / 32, c + start / ChunkSize, e + start));
         }
         return new SignMessage(shape, ChunkSize, signs, scales);
     }
@@ -76,8 +116,17 @@ public sealed unsafe class OneBit : ICompressor<SignMessage>, IFusedErrorFeedbac
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The message was made with another chunk size (names <c>message</c>) or
     /// <paramref name="destination"/> has the wrong length.</exception>
-    public void Decompress(SignMessage message, Span<float> destination)
+    public void Decompress(SignMessage message, Span<float> destination) => Decompress<float>(message, destination);
+
+    /// <summary>Writes <c>+-scale</c> per element as <typeparamref name="T"/>, rounded to nearest even (a scale beyond
+    /// <see cref="Half"/>'s range becomes an infinity).</summary>
+    /// <typeparam name="T"><see cref="float"/>, <see cref="Half"/> or <see cref="BFloat16"/>.</typeparam>
+    /// <exception cref="ArgumentException">The message was made with another chunk size (names <c>message</c>) or
+    /// <paramref name="destination"/> has the wrong length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another type.</exception>
+    public void Decompress<T>(SignMessage message, Span<T> destination) where T : unmanaged
     {
+        kn_dtype dtype = ElementTypes.Of<T>();
         ArgumentNullException.ThrowIfNull(message);
         if (message.ChunkSize != ChunkSize)
         {
@@ -89,14 +138,31 @@ public sealed unsafe class OneBit : ICompressor<SignMessage>, IFusedErrorFeedbac
         }
         fixed (uint* ps = message.Signs)
         fixed (float* pc = message.Scales)
-        fixed (float* pd = destination)
+        fixed (T* pd = destination)
         {
-            Native.Check(NativeMethods.kn_onebit_decompress(ps, pc, (nuint)destination.Length, (nuint)ChunkSize, pd));
+            uint* s = ps;
+            float* c = pc;
+            byte* d = (byte*)pd;
+            RunOverChunks(destination.Length, bytesPerElement: sizeof(T), (start, count) =>
+                NativeMethods.kn_onebit_decompress_typed(s + start / 32, c + start / ChunkSize, (nuint)count, (nuint)ChunkSize, dtype,
+                    d + start * sizeof(T)));
         }
     }
 
     private (uint[] Signs, float[] Scales) Allocate(int length) =>
-        (new uint[(length + 31) / 32], new float[((long)length + ChunkSize - 1) / ChunkSize]);
+        (GC.AllocateUninitializedArray<uint>((length + 31) / 32), GC.AllocateUninitializedArray<float>((int)(((long)length + ChunkSize - 1) / ChunkSize)));
+
+    /// <summary>
+    /// Splits [0, length) over cores at multiples of lcm(chunk, 32) elements: every range starts a chunk and a sign word, so
+    /// ranges share neither, and each chunk is computed exactly as in one call (the same bits for any thread count).
+    /// </summary>
+    private void RunOverChunks(int length, int bytesPerElement, WorkPartition.RangeKernel kernel)
+    {
+        // lcm(chunk, 32) = chunk * 32 / gcd, and gcd(chunk, 32) is the power of two dividing chunk, capped at 32.
+        long alignment = (long)ChunkSize * 32 >> Math.Min(5, System.Numerics.BitOperations.TrailingZeroCount(ChunkSize));
+        int parts = WorkPartition.PartsFor(length, bytesPerElement, minItemsPerPart: alignment);
+        WorkPartition.Run(length, parts, kernel, alignment);
+    }
 
     string IStatefulPart.StateKind => $"OneBit(chunk={ChunkSize}, scale={Scale})";
 

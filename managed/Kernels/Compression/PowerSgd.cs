@@ -1,3 +1,4 @@
+using Kernels.Execution;
 using Kernels.Interop;
 
 namespace Kernels.Compression;
@@ -14,9 +15,14 @@ namespace Kernels.Compression;
 /// which would spread to every element). The warm-start Q is then left as it was.</para>
 /// <para>The first compressed step starts from a Q of standard normal values drawn from SplitMix64 with the seed. The products
 /// sum in ascending order of the inner index (fused multiply-add on AVX2/AVX-512), so P and Q differ between SIMD targets by
-/// rounding; on one target a run is bit-reproducible.</para>
+/// rounding; on one target a run is bit-reproducible, for any <see cref="KernelThreading.MaxDegreeOfParallelism"/> (P's rows and
+/// Q's rows are split over cores, never a sum).</para>
 /// <para>P and Q of several ranks can be all-reduced (<see cref="IsLinear"/> is true): the collective form orthonormalises the
 /// summed P before computing Q.</para>
+/// <para>Same-shape batching: with <c>matrices</c> &gt; 1 one call compresses that many same-shape matrices stacked in one buffer
+/// (a (matrices * rows) x cols shape), so their P blocks and Q blocks travel as one message, one all-reduce each. Every matrix
+/// is compressed exactly as a single-matrix <see cref="PowerSgd"/> with the same settings would compress it (each starts from
+/// the same initial Q), bit for bit; the batch is sent dense when any of its matrices would be.</para>
 /// </remarks>
 public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
 {
@@ -27,17 +33,22 @@ public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
     private float[]? _warmStartQ;
     private long _step;
 
-    /// <param name="rank">Rank of the approximation; 1 to 32 and at most min(rows, cols) of every tensor it compresses.</param>
+    /// <param name="rank">Rank of the approximation; 1 to 32 and at most min(rows, cols) of every matrix it compresses.</param>
     /// <param name="warmUpSteps">Steps sent uncompressed before compression starts; at least 0.</param>
     /// <param name="seed">Seed of the initial Q.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is outside 1..32 or <paramref name="warmUpSteps"/> is negative.</exception>
-    public PowerSgd(int rank, int warmUpSteps = 0, ulong seed = 0)
+    /// <param name="matrices">Same-shape matrices stacked in every gradient (same-shape batching); at least 1. The gradient's shape
+    /// is then (matrices * rows) x cols and its rows must divide evenly.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is outside 1..32, <paramref name="warmUpSteps"/> is negative
+    /// or <paramref name="matrices"/> is below 1.</exception>
+    public PowerSgd(int rank, int warmUpSteps = 0, ulong seed = 0, int matrices = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rank, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rank, 32);
         ArgumentOutOfRangeException.ThrowIfNegative(warmUpSteps);
+        ArgumentOutOfRangeException.ThrowIfLessThan(matrices, 1);
         Rank = rank;
         WarmUpSteps = warmUpSteps;
+        Matrices = matrices;
         _seed = seed;
     }
 
@@ -47,6 +58,9 @@ public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
     /// <summary>Steps sent uncompressed at the start.</summary>
     public int WarmUpSteps { get; }
 
+    /// <summary>Same-shape matrices stacked in every gradient (1 without batching).</summary>
+    public int Matrices { get; }
+
     /// <summary>Steps compressed so far (warm-up steps included).</summary>
     public long Step => _step;
 
@@ -55,41 +69,56 @@ public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shape does not match the gradient (names <c>gradient</c>), differs from the first
-    /// step's (names <c>shape</c>), or rank exceeds min(rows, cols) (names <c>rank</c>); nothing changes then.</exception>
+    /// step's or does not stack <see cref="Matrices"/> matrices (names <c>shape</c>), or rank exceeds min(rows, cols) of a matrix
+    /// (names <c>rank</c>); nothing changes then.</exception>
     public LowRankMessage Compress(ReadOnlySpan<float> gradient, MatrixShape shape)
     {
         shape.Validate(gradient.Length, nameof(gradient), nameof(shape));
         _shape.Check(shape, nameof(PowerSgd));
-        if (Rank > Math.Min(shape.Rows, shape.Cols))
+        if (shape.Rows % Matrices != 0)
         {
-            throw new ArgumentOutOfRangeException("rank", Rank, $"rank = {Rank} exceeds min(rows, cols) of the {shape} gradient.");
+            throw new ArgumentException($"shape {shape} does not stack {Matrices} matrices: its rows must be a multiple of {Matrices}.", nameof(shape));
+        }
+        int rows = shape.Rows / Matrices, cols = shape.Cols;
+        if (Rank > Math.Min(rows, cols))
+        {
+            throw new ArgumentOutOfRangeException("rank", Rank, $"rank = {Rank} exceeds min(rows, cols) of the {rows} x {cols} matrices.");
         }
         _shape.Shape = shape;
         long step = _step++;
-        bool gains = ((long)shape.Rows + shape.Cols) * Rank < shape.Length;
+        bool gains = ((long)rows + cols) * Rank < (long)rows * cols;
         if (step < WarmUpSteps || !gains)
         {
             return LowRankMessage.Uncompressed(shape, gradient.ToArray());
         }
 
-        float[] q = _warmStartQ ?? InitialQ(shape.Cols);
+        float[] q = _warmStartQ ?? InitialQ(cols);
         var p = new float[shape.Rows * Rank];
-        var nextQ = new float[shape.Cols * Rank];
+        var nextQ = new float[Matrices * cols * Rank];
         fixed (float* pm = gradient)
         fixed (float* pp = p)
         fixed (float* pq = q)
         fixed (float* pn = nextQ)
         {
-            Native.Check(NativeMethods.kn_lowrank_m_q(pm, pq, pp, (nuint)shape.Rows, (nuint)shape.Cols, (nuint)Rank));
+            // All P blocks first: a non-finite one sends the whole batch dense before any Q is computed. Last block first, as the
+            // kernel walks rows bottom-up: the first rows Q's pass reads are then the ones still in the L3.
+            for (int b = Matrices - 1; b >= 0; b--)
+            {
+                MultiplyByQ(pm + (long)b * rows * cols, pq + (long)b * cols * Rank, pp + (long)b * rows * Rank, rows, cols);
+            }
             if (!AllFinite(p))
             {
                 return LowRankMessage.Uncompressed(shape, gradient.ToArray());
             }
-            Native.Check(NativeMethods.kn_orthonormalize_columns(pp, (nuint)shape.Rows, (nuint)Rank, OrthonormalizeEpsilon));
-            Native.Check(NativeMethods.kn_lowrank_mt_p(pm, pp, pn, (nuint)shape.Rows, (nuint)shape.Cols, (nuint)Rank));
+            for (int b = 0; b < Matrices; b++)
+            {
+                float* block = pp + (long)b * rows * Rank;
+                Native.Check(NativeMethods.kn_orthonormalize_columns(block, (nuint)rows, (nuint)Rank, OrthonormalizeEpsilon));
+                MultiplyTransposedByP(pm + (long)b * rows * cols, block, pn + (long)b * cols * Rank, rows, cols);
+            }
         }
         _warmStartQ = nextQ;
-        return LowRankMessage.Factors(shape, Rank, p, (float[])nextQ.Clone());
+        return LowRankMessage.Factors(shape, Rank, Matrices, p, (float[])nextQ.Clone());
     }
 
     /// <inheritdoc/>
@@ -105,20 +134,52 @@ public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
             message.Dense.CopyTo(destination);
             return;
         }
+        int matrices = message.Matrices, rows = message.Shape.Rows / matrices, cols = message.Shape.Cols, rank = message.Rank;
         fixed (float* pp = message.P)
         fixed (float* pq = message.Q)
         fixed (float* pm = destination)
         {
-            Native.Check(NativeMethods.kn_lowrank_p_qt(pp, pq, pm, (nuint)message.Shape.Rows, (nuint)message.Shape.Cols, (nuint)message.Rank));
+            for (int b = 0; b < matrices; b++)
+            {
+                Native.Check(NativeMethods.kn_lowrank_p_qt(pp + (long)b * rows * rank, pq + (long)b * cols * rank, pm + (long)b * rows * cols,
+                    (nuint)rows, (nuint)cols, (nuint)rank));
+            }
         }
     }
 
+    /// <summary>p = m q, its rows split over cores: each row of p is one range's work, so the bits do not depend on the split.</summary>
+    private void MultiplyByQ(float* m, float* q, float* p, int rows, int cols)
+    {
+        int rank = Rank;
+        int parts = WorkPartition.PartsFor(rows, bytesPerItem: (long)cols * sizeof(float));
+        WorkPartition.Run(rows, parts, (start, count) =>
+            NativeMethods.kn_lowrank_m_q(m + start * cols, q, p + start * rank, (nuint)count, (nuint)cols, (nuint)rank));
+    }
+
+    /// <summary>
+    /// q = m^T p, the columns of m split over cores: each element of q still sums over all rows in ascending order, so the bits
+    /// do not depend on the split.
+    /// </summary>
+    private void MultiplyTransposedByP(float* m, float* p, float* q, int rows, int cols)
+    {
+        int rank = Rank;
+        int parts = WorkPartition.PartsFor(cols, bytesPerItem: (long)rows * sizeof(float));
+        WorkPartition.Run(cols, parts, (start, count) =>
+            NativeMethods.kn_lowrank_mt_p_strided(m + start, (nuint)cols, p, q + start * rank, (nuint)rows, (nuint)count, (nuint)rank));
+    }
+
+    /// <summary>The first step's Q of every matrix: the same standard normal values, so batching does not change any matrix's result.</summary>
     private float[] InitialQ(int cols)
     {
-        var q = new float[cols * Rank];
-        for (int i = 0; i < q.Length; i++)
+        int perMatrix = cols * Rank;
+        var q = new float[Matrices * perMatrix];
+        for (int i = 0; i < perMatrix; i++)
         {
             q[i] = SplitMix64.Normal(_seed, i);
+        }
+        for (int b = 1; b < Matrices; b++)
+        {
+            Array.Copy(q, 0, q, b * perMatrix, perMatrix);
         }
         return q;
     }
@@ -132,7 +193,7 @@ public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
         return true;
     }
 
-    string IStatefulPart.StateKind => $"PowerSgd(rank={Rank}, warmUp={WarmUpSteps}, seed={_seed})";
+    string IStatefulPart.StateKind => $"PowerSgd(rank={Rank}, warmUp={WarmUpSteps}, seed={_seed}{(Matrices > 1 ? $", matrices={Matrices}" : "")})";
 
     void IStatefulPart.SaveState(BinaryWriter writer)
     {
@@ -160,7 +221,7 @@ public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
             {
                 throw StateFormat.Invalid("it holds a warm-start Q but no shape.");
             }
-            q = StateFormat.ReadFloats(reader, (long)s.Cols * Rank, "warm-start Q");
+            q = StateFormat.ReadFloats(reader, (long)Matrices * s.Cols * Rank, "warm-start Q");
         }
         return () =>
         {

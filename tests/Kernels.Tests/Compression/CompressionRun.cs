@@ -12,7 +12,7 @@ internal interface ICompressionRun
 
     void Restore(byte[] state);
 
-    /// <summary>The error-feedback layer's state arrays (EF14: e; EF21: h, receiver h; EControl: e, h, receiver h), from saved state.</summary>
+    /// <summary>The error-feedback layer's state arrays (EF14: e; EF21: h, receiver h; EControl: e, h, receiver h; DGC: u, v), from saved state.</summary>
     float[][] SavedArrays();
 }
 
@@ -44,7 +44,7 @@ internal sealed class CompressionRun<TMessage>(ErrorFeedbackCompressor<TMessage>
         reader.ReadUInt32();  // magic
         reader.ReadInt32();   // version
         string kind = reader.ReadString();
-        int arrays = kind.StartsWith("Ef14") ? 1 : kind.StartsWith("Ef21") ? 2 : kind.StartsWith("EControl") ? 3 : 0;
+        int arrays = kind.StartsWith("Ef14") ? 1 : kind.StartsWith("Ef21") || kind.StartsWith("DgcMomentum") ? 2 : kind.StartsWith("EControl") ? 3 : 0;
         if (arrays == 0) return [];
         reader.ReadInt32();   // rows
         reader.ReadInt32();   // cols

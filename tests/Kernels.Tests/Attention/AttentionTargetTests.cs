@@ -1,0 +1,45 @@
+using Kernels.Attention;
+using Kernels.Tests.Support;
+using NUnit.Framework;
+
+namespace Kernels.Tests.Attention;
+
+/// <summary>A reduced set of forward, backward and merge cases on every SIMD target this CPU supports.</summary>
+[TestFixtureSource(typeof(SimdTargets), nameof(SimdTargets.Supported))]
+public class AttentionTargetTests(string target) : PerTargetFixture(target)
+{
+    private static readonly AttentionCase[] ForwardCases =
+    [
+        AttentionCase.Of("gqa-causal-short-q", 1, 97, 128, 4, 2, 111, causal: true),
+        AttentionCase.Of("causal-long-q", 1, 128, 97, 1, 1, 64, causal: true),
+        AttentionCase.Of("window-softcap", 1, 97, 97, 2, 1, 32, windowLeft: 7, windowRight: 3, softcap: 2f, scale: 0.5f),
+        AttentionCase.Of("d256-value-dim", 1, 65, 65, 1, 1, 256, valueHeadDim: 59),
+    ];
+
+    [Test]
+    public void ForwardMatchesFloat64Reference([Values] Storage storage) => storage.Run(new ForwardCaseSet());
+
+    [Test]
+    public void BackwardMatchesFloat64Gradients([Values] Storage storage) => storage.Run(new BackwardCase());
+
+    [Test]
+    public void MergeOfKeyHalvesEqualsFullAttention() => AttentionMergeTests.KeyHalvesMergeToFull(TargetName);
+
+    private sealed record ForwardCaseSet : IStorageTest
+    {
+        public void Run<T>() where T : unmanaged
+        {
+            foreach (AttentionCase c in ForwardCases)
+            {
+                AttentionChecks.Forward<T>(c, seed: 3);
+            }
+        }
+    }
+
+    private sealed record BackwardCase : IStorageTest
+    {
+        public void Run<T>() where T : unmanaged =>
+            AttentionChecks.Backward<T>(AttentionCase.Of("gqa-window-softcap", 1, 97, 80, 2, 1, 59, causal: true, windowLeft: 40, softcap: 3f),
+                seed: 9, AttentionChecks.BackwardTolerance<T>());
+    }
+}
