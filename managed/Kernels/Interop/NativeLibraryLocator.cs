@@ -39,12 +39,14 @@ internal static unsafe class NativeLibraryLocator
 
     // The CUDA libraries are optional: Kernels.Cuda checks CudaLibraries before its first call and
     // throws CudaUnavailableException, so a zero handle here is never reached through a binding.
+    // The MPI shim is optional too: callers check MpiShimLibrary.Library.IsLoaded first.
     // Other library names fall through (IntPtr.Zero) to the runtime's default probing.
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) => name switch
     {
         LibraryName => Library.Value.Handle,
         Cuda.CudaLibraries.DriverLibraryName => Cuda.CudaLibraries.Driver.Handle,
         Cuda.CudaLibraries.NvrtcLibraryName => Cuda.CudaLibraries.Nvrtc.Handle,
+        Collectives.Mpi.MpiShimLibrary.LibraryName => Collectives.Mpi.MpiShimLibrary.Library.Handle,
         _ => IntPtr.Zero,
     };
 

@@ -5,6 +5,7 @@ namespace Kernels.Perf.Cli;
 /// <summary>
 /// kernels-perf run [--quick] [--filter &lt;substring&gt;] [--out &lt;dir&gt;]   (the default command)
 /// kernels-perf bdn [BenchmarkDotNet arguments]
+/// kernels-perf launch -n N [--timeout S] [--grace S] -- command [args]
 /// </summary>
 public static class CommandLine
 {
@@ -15,7 +16,7 @@ public static class CommandLine
               <dir>/<yyyyMMdd-HHmmss>/report.md, results.json and PNG charts (default dir: perf/results).
           kernels-perf bdn [BenchmarkDotNet arguments, e.g. --filter *Reduce* --job short]
               The same kernels as BenchmarkDotNet benchmarks.
-        """;
+        """ + "\n" + LaunchCommand.Usage;
 
     public static int Dispatch(string[] args)
     {
@@ -28,6 +29,10 @@ public static class CommandLine
                 return options is null ? 2 : RunCommand.Execute(options, Console.Out);
             case "bdn":
                 return BdnCommand.Execute(rest);
+            case Collectives.CollectiveRankCommand.Name:  // one rank of the collectives group's shared-memory job
+                return Collectives.CollectiveRankCommand.Execute(rest);
+            case "launch":
+                return LaunchCommand.Execute(rest);
             case "help" or "--help" or "-h":
                 Console.WriteLine(Usage);
                 return 0;

@@ -1,3 +1,5 @@
+using Kernels.Perf.Collectives;
+using Kernels.Perf.Compression;
 using Kernels.Perf.Kernels;
 using Kernels.Perf.Machine;
 
@@ -10,7 +12,9 @@ public static class BenchmarkGroups
     [
         new MachineGroup(),
         new KernelsGroup(),
-        // Later groups (collectives, compression, attention) go here, before the closing STREAM pass.
+        new CompressionGroup(),
+        new CollectivesGroup(),
+        // Later groups (attention) go here, before the closing STREAM pass.
         new MachineGroup(endOfRun: true),
     ];
 }

@@ -17,6 +17,7 @@ namespace Kernels.Perf.Core;
 /// <param name="Limit">STREAM probe this figure is a fraction of ("copy" or "triad"), if any.</param>
 /// <param name="Calls">Calls timed in total.</param>
 /// <param name="LimitValue">The <see cref="Limit"/> probe's GB/s measured in turns with this case, when it was (large cases).</param>
+/// <param name="Wrong">For figures whose result was checked (collectives): elements differing from the expected result, as nccl-tests' #wrong.</param>
 public sealed record Measurement(
     string Group,
     string Family,
@@ -32,7 +33,8 @@ public sealed record Measurement(
     string? Limit,
     long Calls,
     string? Note = null,
-    double? LimitValue = null)
+    double? LimitValue = null,
+    long? Wrong = null)
 {
     public bool Ran => !double.IsNaN(Seconds);
 

@@ -1,5 +1,7 @@
 using ScottPlot;
 using ScottPlot.TickGenerators;
+using Kernels.Perf.Collectives;
+using Kernels.Perf.Compression;
 using Kernels.Perf.Core;
 using Kernels.Perf.Kernels;
 
@@ -34,6 +36,8 @@ public static class Charts
             peers.SavePng(Path.Combine(folder, file), Width, Height);
             files.Add(file);
         }
+        files.AddRange(CompressionReport.WriteCharts(folder, results, Width, Height));
+        files.AddRange(CollectivesReport.WriteCharts(folder, results, Width, Height));
         return files;
     }
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Kernels.Perf.Collectives;
+using Kernels.Perf.Compression;
 using Kernels.Perf.Core;
 using Kernels.Perf.Kernels;
 
@@ -64,6 +66,8 @@ public static class HeadlineFigures
                     Ratio(ours.Seconds / native.Seconds) + $" ({ours.Value:0} ns vs {native.Value:0} ns)", "our time / tight native loop (widest vectors) time; target <= 2x"));
             }
         }
+        rows.AddRange(CompressionReport.Headlines(results));
+        rows.AddRange(CollectivesReport.Headlines(results));
         return rows;
     }
 

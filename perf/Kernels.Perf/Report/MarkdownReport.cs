@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Kernels.Perf.Collectives;
+using Kernels.Perf.Compression;
 using Kernels.Perf.Core;
 using Kernels.Perf.Kernels;
 
@@ -32,6 +34,8 @@ public static class MarkdownReport
             Family(md, results, family, dtypes);
         }
         SingleRow(md, results);
+        md.Append(CompressionReport.Section(results));
+        md.Append(CollectivesReport.Section(results));
         Notes(md, results);
         if (charts.Count > 0)
         {
@@ -176,6 +180,8 @@ public static class MarkdownReport
         "convert" => "Conversion.Convert",
         "rmsnorm" => "RmsNorm.Normalize (4096-wide rows)",
         "add_rmsnorm" => "RmsNorm.AddRmsNorm (4096-wide rows)",
+        "onebit.compress_ef" => "1-bit compress + EF14 residual update (OneBit + ErrorFeedback.Ef14, fused)",
+        "onebit.decompress" => "1-bit decompress (OneBit.Decompress)",
         _ => family,
     };
 
@@ -186,6 +192,9 @@ public static class MarkdownReport
         "convert" => "read source + write destination (each in its own type)",
         "rmsnorm" => "read x + write y + the weight row once",
         "add_rmsnorm" => "read x + read residual + write residual + write y + the weight row once (ORT writes its sum to a separate output)",
+        "onebit.compress_ef" => "read g + read e + write e + the message (signs n/8, one scale per 2048)",
+        "onebit.decompress" => "read the message + write the dense result (one dense stream, so against copy; with write-allocate " +
+            "its stores move twice their bytes: at equal DRAM traffic it shows about 75% of copy; no non-temporal stores)",
         _ => "see results.json",
     };
 

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Kernels.Collectives.Mpi;
+using NUnit.Framework;
+
+namespace Kernels.Tests.Collectives.Mpi;
+
+/// <summary>
+/// libkernels_mpi (cpp/mpi) against its generated bindings, without starting MPI (a process can initialise MPI only
+/// once, and not safely inside the test host): the export list, and the calls that work before MPI_Init.
+/// Skipped where the shim was not built (no MPI found by CMake).
+/// </summary>
+public class MpiShimBindingTests
+{
+    [SetUp]
+    public void RequireShim()
+    {
+        if (!MpiShimLibrary.Library.IsLoaded)
+            Assert.Ignore($"libkernels_mpi is not available here: {MpiShimLibrary.Library.Description}");
+    }
+
+    [Test]
+    public void ShimIsTheCopyBesideLibkernels()
+    {
+        string expected = Path.Combine(TestContext.CurrentContext.TestDirectory, "runtimes", "linux-x64", "native", MpiShimLibrary.FileName);
+        Assert.That(MpiShimLibrary.Library.File, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void ExportedSymbolsEqualDllImportEntryPoints()
+    {
+        var imported = typeof(MpiShimMethods)
+            .GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
+            .Select(method => method.GetCustomAttribute<DllImportAttribute>())
+            .Where(import => import?.Value == MpiShimLibrary.LibraryName)
+            .Select(import => import!.EntryPoint!)
+            .ToHashSet();
+        HashSet<string> exported = DefinedDynamicSymbols(MpiShimLibrary.Library.File!);
+
+        Assert.That(imported, Is.Not.Empty);
+        Assert.That(exported.Except(imported).Concat(imported.Except(exported)).Order(), Is.Empty,
+            "the shim's exports and the bindings of kernels_mpi.h differ (listed)");
+    }
+
+    [Test]
+    public unsafe void VersionAndLibraryAreReportedBeforeInit()
+    {
+        Assert.That(MpiShimMethods.kmpi_version() / 10000, Is.EqualTo(MpiShimConstants.KMPI_VERSION_MAJOR));
+        Assert.That(Utf8(MpiShimMethods.kmpi_library_version()), Is.Not.Empty);
+        Assert.That(MpiShimMethods.kmpi_is_initialized(), Is.Zero);
+    }
+
+    [Test]
+    public unsafe void NullCommunicatorIsRejectedWithAMessage()
+    {
+        float value = 1;
+        kmpi_status status = MpiShimMethods.kmpi_allreduce(null, &value, &value, 1, kmpi_dtype.KMPI_F32, kmpi_op.KMPI_OP_SUM);
+
+        Assert.That(status, Is.EqualTo(kmpi_status.KMPI_INVALID_ARGUMENT));
+        Assert.That(Utf8(MpiShimMethods.kmpi_last_error()), Does.Contain("null communicator"));
+    }
+
+    private static unsafe string Utf8(byte* text) => Marshal.PtrToStringUTF8((IntPtr)text) ?? "";
+
+    /// <summary>`nm -D --defined-only`, without the loader's _init/_fini.</summary>
+    private static HashSet<string> DefinedDynamicSymbols(string library)
+    {
+        var nm = new ProcessStartInfo("nm", ["-D", "--defined-only", library]) { RedirectStandardOutput = true };
+        using var process = Process.Start(nm)!;
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.That(process.ExitCode, Is.Zero, $"nm failed on {library}");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length == 3 && fields[1] != "A")
+            .Select(fields => fields[2].Split('@')[0])
+            .Where(name => name is not ("_init" or "_fini"))
+            .ToHashSet();
+    }
+}
