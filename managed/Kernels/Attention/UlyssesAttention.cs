@@ -1,0 +1,181 @@
+using Kernels.Collectives;
+using Kernels.Execution;
+
+namespace Kernels.Attention;
+
+/// <summary>
+/// Ulysses sequence parallelism (DeepSpeed-Ulysses): re-shard q, k and v from "a sequence shard of every head" to "the
+/// whole sequence of Heads / P heads", run <see cref="FlashAttention"/> locally, and re-shard the result back. Unlike
+/// <see cref="RingAttention"/> the local call sees the whole sequence, so every <see cref="AttentionOptions"/> works
+/// (windows included) and the result is that of single-rank attention on each head, bit for bit when the local call
+/// takes the same path.
+/// </summary>
+/// <remarks>
+/// The re-sharding is built from <see cref="Communicator.AllGather{T}(ReadOnlySpan{T}, Span{T}, CancellationToken)"/>:
+/// each rank receives every rank's whole shard and keeps its head slice, which moves P times the bytes of a true
+/// all-to-all. That is cheap inside one host's shared memory and keeps the exchange a single matched collective.
+/// Heads and KvHeads must both be multiples of the world size; query head slice p then reads exactly kv head slice p.
+/// </remarks>
+public static class UlyssesAttention
+{
+    /// <summary>Computes this rank's shard of the attention output and log-sum-exp.</summary>
+    /// <param name="communicator">The group; every rank calls with the same shape, layout and options.</param>
+    /// <param name="q">Local queries, (Batch, SeqQ, Heads, HeadDim) of <paramref name="localShape"/>.</param>
+    /// <param name="k">Local keys, (Batch, SeqK, KvHeads, HeadDim).</param>
+    /// <param name="v">Local values, (Batch, SeqK, KvHeads, ValueHeadDim).</param>
+    /// <param name="o">Receives the local output rows.</param>
+    /// <param name="lse">Receives the local log-sum-exp, (Batch, SeqQ, Heads).</param>
+    /// <param name="localShape">This rank's sizes; SeqQ = SeqK.</param>
+    /// <param name="layout">How the sequence was sharded.</param>
+    /// <param name="options">Options of the whole-sequence call; null = <see cref="AttentionOptions.Default"/>.</param>
+    /// <exception cref="ArgumentException">A length disagrees with <paramref name="localShape"/>, SeqQ differs from SeqK or does
+    /// not divide into the layout's chunks, Heads or KvHeads is not a multiple of the world size, or the shape or options are
+    /// invalid. Nothing is sent.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float, Half or BFloat16.</exception>
+    public static void Forward<T>(Communicator communicator, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v,
+        Span<T> o, Span<float> lse, AttentionShape localShape, SequenceLayout layout, AttentionOptions? options = null)
+        where T : unmanaged
+    {
+        ElementTypes.Of<T>();
+        options ??= AttentionOptions.Default;
+        ShardPlan.Create(communicator, localShape, layout, options, allowWindow: true);
+        CheckHeads(localShape, communicator.Size);
+        CheckLength(q.Length, localShape.QueryLength, nameof(q));
+        CheckLength(k.Length, localShape.KeyLength, nameof(k));
+        CheckLength(v.Length, localShape.ValueLength, nameof(v));
+        CheckLength(o.Length, localShape.OutputLength, nameof(o));
+        CheckLength(lse.Length, localShape.RowCount, nameof(lse));
+
+        AttentionShape s = localShape;
+        int size = communicator.Size;
+        var reshard = new HeadResharding(communicator.Rank, size, layout, s.Batch, s.SeqQ);
+        AttentionShape mine = HeadSlice(s, size);
+        int qLength = (int)s.QueryLength, kLength = (int)s.KeyLength, vLength = (int)s.ValueLength;
+
+        T[] inputs = new T[qLength + kLength + vLength];
+        q.CopyTo(inputs);
+        k.CopyTo(inputs.AsSpan(qLength));
+        v.CopyTo(inputs.AsSpan(qLength + kLength));
+        T[] gathered = new T[inputs.Length * size];
+        communicator.AllGather<T>(inputs, gathered);
+        T[] myQ = new T[mine.QueryLength], myK = new T[mine.KeyLength], myV = new T[mine.ValueLength];
+        reshard.ToHeads<T>(gathered, inputs.Length, 0, myQ, s.Heads, s.HeadDim);
+        reshard.ToHeads<T>(gathered, inputs.Length, qLength, myK, s.KvHeads, s.HeadDim);
+        reshard.ToHeads<T>(gathered, inputs.Length, qLength + kLength, myV, s.KvHeads, s.ValueHeadDim);
+
+        T[] myO = new T[mine.OutputLength];
+        float[] myLse = new float[mine.RowCount];
+        FlashAttention.Forward<T>(myQ, myK, myV, myO, myLse, mine, options);
+
+        T[] outputs = new T[myO.Length * size];
+        float[] logSumExps = new float[myLse.Length * size];
+        communicator.AllGather<T>(myO, outputs);
+        communicator.AllGather<float>(myLse, logSumExps);
+        reshard.ToSequence<T>(outputs, myO.Length, 0, o, s.Heads, s.ValueHeadDim);
+        reshard.ToSequence<float>(logSumExps, myLse.Length, 0, lse, s.Heads, 1);
+    }
+
+    /// <summary>Gradients of this rank's shard, by the same re-sharding around <see cref="FlashAttention.Backward{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{float}, ReadOnlySpan{T}, Span{T}, Span{T}, Span{T}, AttentionShape, AttentionOptions)"/>.</summary>
+    /// <param name="communicator">The group of the forward call.</param>
+    /// <param name="q">Local queries.</param>
+    /// <param name="k">Local keys.</param>
+    /// <param name="v">Local values.</param>
+    /// <param name="o">The local output of <see cref="Forward{T}"/>.</param>
+    /// <param name="lse">The local log-sum-exp of <see cref="Forward{T}"/>.</param>
+    /// <param name="dO">Gradient of the loss with respect to the local output.</param>
+    /// <param name="dq">Receives the local query gradient.</param>
+    /// <param name="dk">Receives the local key gradient.</param>
+    /// <param name="dv">Receives the local value gradient.</param>
+    /// <param name="localShape">Sizes of the forward call.</param>
+    /// <param name="layout">Layout of the forward call.</param>
+    /// <param name="options">Options of the forward call.</param>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}"/>, for every span. Nothing is sent.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float, Half or BFloat16.</exception>
+    public static void Backward<T>(Communicator communicator, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v,
+        ReadOnlySpan<T> o, ReadOnlySpan<float> lse, ReadOnlySpan<T> dO, Span<T> dq, Span<T> dk, Span<T> dv,
+        AttentionShape localShape, SequenceLayout layout, AttentionOptions? options = null)
+        where T : unmanaged
+    {
+        ElementTypes.Of<T>();
+        options ??= AttentionOptions.Default;
+        ShardPlan.Create(communicator, localShape, layout, options, allowWindow: true);
+        CheckHeads(localShape, communicator.Size);
+        CheckLength(q.Length, localShape.QueryLength, nameof(q));
+        CheckLength(k.Length, localShape.KeyLength, nameof(k));
+        CheckLength(v.Length, localShape.ValueLength, nameof(v));
+        CheckLength(o.Length, localShape.OutputLength, nameof(o));
+        CheckLength(lse.Length, localShape.RowCount, nameof(lse));
+        CheckLength(dO.Length, localShape.OutputLength, nameof(dO));
+        CheckLength(dq.Length, localShape.QueryLength, nameof(dq));
+        CheckLength(dk.Length, localShape.KeyLength, nameof(dk));
+        CheckLength(dv.Length, localShape.ValueLength, nameof(dv));
+
+        AttentionShape s = localShape;
+        int size = communicator.Size;
+        var reshard = new HeadResharding(communicator.Rank, size, layout, s.Batch, s.SeqQ);
+        AttentionShape mine = HeadSlice(s, size);
+        int qLength = (int)s.QueryLength, kLength = (int)s.KeyLength, vLength = (int)s.ValueLength, oLength = (int)s.OutputLength;
+
+        T[] inputs = new T[qLength + kLength + vLength + 2 * oLength];
+        q.CopyTo(inputs);
+        k.CopyTo(inputs.AsSpan(qLength));
+        v.CopyTo(inputs.AsSpan(qLength + kLength));
+        o.CopyTo(inputs.AsSpan(qLength + kLength + vLength));
+        dO.CopyTo(inputs.AsSpan(qLength + kLength + vLength + oLength));
+        T[] gathered = new T[inputs.Length * size];
+        float[] logSumExps = new float[lse.Length * size];
+        communicator.AllGather<T>(inputs, gathered);
+        communicator.AllGather(lse, logSumExps);
+        T[] myQ = new T[mine.QueryLength], myK = new T[mine.KeyLength], myV = new T[mine.ValueLength];
+        T[] myO = new T[mine.OutputLength], myDO = new T[mine.OutputLength];
+        float[] myLse = new float[mine.RowCount];
+        int offset = 0;
+        reshard.ToHeads<T>(gathered, inputs.Length, offset, myQ, s.Heads, s.HeadDim);
+        reshard.ToHeads<T>(gathered, inputs.Length, offset += qLength, myK, s.KvHeads, s.HeadDim);
+        reshard.ToHeads<T>(gathered, inputs.Length, offset += kLength, myV, s.KvHeads, s.ValueHeadDim);
+        reshard.ToHeads<T>(gathered, inputs.Length, offset += vLength, myO, s.Heads, s.ValueHeadDim);
+        reshard.ToHeads<T>(gathered, inputs.Length, offset + oLength, myDO, s.Heads, s.ValueHeadDim);
+        reshard.ToHeads<float>(logSumExps, lse.Length, 0, myLse, s.Heads, 1);
+
+        int mq = (int)mine.QueryLength, mk = (int)mine.KeyLength, mv = (int)mine.ValueLength;
+        T[] gradients = new T[mq + mk + mv];
+        FlashAttention.Backward<T>(myQ, myK, myV, myO, myLse, myDO, gradients.AsSpan(0, mq), gradients.AsSpan(mq, mk),
+            gradients.AsSpan(mq + mk, mv), mine, options);
+        T[] allGradients = new T[gradients.Length * size];
+        communicator.AllGather<T>(gradients, allGradients);
+        reshard.ToSequence<T>(allGradients, gradients.Length, 0, dq, s.Heads, s.HeadDim);
+        reshard.ToSequence<T>(allGradients, gradients.Length, mq, dk, s.KvHeads, s.HeadDim);
+        reshard.ToSequence<T>(allGradients, gradients.Length, mq + mk, dv, s.KvHeads, s.ValueHeadDim);
+    }
+
+    /// <summary>One rank's whole-sequence problem: Heads / P query heads over KvHeads / P kv heads.</summary>
+    private static AttentionShape HeadSlice(AttentionShape local, int size) => local with
+    {
+        SeqQ = local.SeqQ * size,
+        SeqK = local.SeqK * size,
+        Heads = local.Heads / size,
+        KvHeads = local.KvHeads / size,
+    };
+
+    private static void CheckHeads(AttentionShape local, int size)
+    {
+        if (local.Heads % size != 0 || local.KvHeads % size != 0)
+        {
+            throw new ArgumentException(
+                $"localShape.Heads = {local.Heads} and KvHeads = {local.KvHeads} must both be multiples of the world size {size}.", "localShape");
+        }
+        long whole = (long)local.SeqQ * size * local.Heads / size * Math.Max(local.HeadDim, local.ValueHeadDim) * local.Batch;
+        if (whole > int.MaxValue)
+        {
+            throw new ArgumentException($"a head slice of the whole sequence has {whole} elements, more than a span holds.", "localShape");
+        }
+    }
+
+    private static void CheckLength(int actual, long expected, string name)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"{name} has {actual} elements but the local shape needs {expected}.", name);
+        }
+    }
+}
