@@ -2,8 +2,9 @@
 # Kernels build driver.
 #   ./build.sh deps    install missing system packages (apt), idempotent
 #   ./build.sh build   native library (CMake, Release) + the solution
-#   ./build.sh test    deps + build + every test project; last line: "N passed, N failed, N skipped"
-#   ./build.sh perf    deps + build + the benchmark suite (extra arguments go to `kernels-perf run`)
+#   ./build.sh data    data sets into build/data (cached, never committed): the digits set from Debian's python3-sklearn
+#   ./build.sh test    deps + build + data + every test project; last line: "N passed, N failed, N skipped"
+#   ./build.sh perf    deps + build + data + the benchmark suite (extra arguments go to `kernels-perf run`)
 #   ./build.sh pack    the Kernels NuGet package into build/packages
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -56,6 +57,40 @@ build() {
   dotnet build Kernels.sln -c $CONFIG -nologo -v quiet -clp:ErrorsOnly
 }
 
+# The digits set (1797 x 64, 10 classes) of the compression convergence experiments: sklearn ships it as
+# sklearn/datasets/data/digits.csv.gz, and Debian packages that in python3-sklearn (python3-sklearn-lib as a fallback).
+# Downloaded with apt-get (no root needed) and unpacked with dpkg -x; kept in build/data. Without network the suite's
+# digits items fail with a message naming this step; the tests do not need the file.
+DIGITS="$ROOT/build/data/sklearn/datasets/data/digits.csv.gz"
+data() {
+  if [ -f "$DIGITS" ]; then
+    log "data: digits set present"
+    return 0
+  fi
+  local scratch
+  scratch=$(mktemp -d)
+  local package deb
+  for package in python3-sklearn python3-sklearn-lib; do
+    log "data: apt-get download $package"
+    if ! (cd "$scratch" && apt-get download -qq "$package" >/dev/null 2>&1); then
+      continue
+    fi
+    deb=$(ls "$scratch"/"${package}"_*.deb 2>/dev/null | head -n 1)
+    if [ -n "$deb" ] && dpkg -c "$deb" | grep 'sklearn/datasets/data/digits.csv.gz$' >/dev/null; then
+      dpkg -x "$deb" "$scratch/root"
+      mkdir -p "$(dirname "$DIGITS")"
+      cp "$(find "$scratch/root" -path '*sklearn/datasets/data/digits.csv.gz' | head -n 1)" "$DIGITS"
+      break
+    fi
+  done
+  rm -rf "$scratch"
+  if [ -f "$DIGITS" ]; then
+    log "data: digits set extracted to ${DIGITS#"$ROOT"/}"
+  else
+    log "data: WARNING: could not obtain digits.csv.gz from python3-sklearn; the suite's digits convergence items will fail"
+  fi
+}
+
 # One counter ($2) of a TRX <Counters> element ($1).
 trx_count() { sed -E "s/.* $2=\"([0-9]+)\".*/\\1/" <<<"$1"; }
 
@@ -87,8 +122,9 @@ run_tests() {
 case "${1:-build}" in
   deps) deps ;;
   build) deps; build ;;
-  test) deps; build; run_tests ;;
-  perf) deps; build; shift; dotnet run -c $CONFIG --no-build --project perf/Kernels.Perf -- run "$@" ;;
+  data) data ;;
+  test) deps; build; data; run_tests ;;
+  perf) deps; build; data; shift; dotnet run -c $CONFIG --no-build --project perf/Kernels.Perf -- run "$@" ;;
   pack) deps; build; dotnet pack managed/Kernels/Kernels.csproj -c $CONFIG --no-build -o build/packages -nologo ;;
-  *) echo "usage: $0 deps|build|test|perf|pack" >&2; exit 2 ;;
+  *) echo "usage: $0 deps|build|data|test|perf|pack" >&2; exit 2 ;;
 esac

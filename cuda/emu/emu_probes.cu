@@ -28,6 +28,24 @@ __global__ void shared_and_atomics(int* out) {
   if (threadIdx.x == 0) out[blockIdx.x] = total;
 }
 
+// Each half-warp reduces 64-bit values with its own mask and width 16 (as onebit.cu's chunk scales do); the upper
+// halves run 3 rounds, the lower 1, so the halves of a warp are never at the same shuffle. Lane 0 of half h writes
+// out[2h] = the 2^40 multiples (16 per round) and out[2h + 1] = the sum of the half's thread indices per round.
+__global__ void half_warps(int* out) {
+  const unsigned half_warp_mask = 0xFFFFu << (threadIdx.x & 16u);
+  const int rounds = threadIdx.x & 16u ? 3 : 1;
+  unsigned long long total = 0;
+  for (int r = 0; r < rounds; ++r) {
+    unsigned long long v = (1ull << 40) + threadIdx.x;
+    for (unsigned width = 8; width >= 1; width /= 2) v += __shfl_down_sync(half_warp_mask, v, width, 16);
+    total += v;
+  }
+  if (threadIdx.x % 16 == 0) {
+    out[threadIdx.x / 16 * 2] = static_cast<int>(total >> 40);
+    out[threadIdx.x / 16 * 2 + 1] = static_cast<int>(total & 0xFFFFFFu);
+  }
+}
+
 __global__ void barrier_skipped(int* out) {
   if (threadIdx.x < 5) {
     __syncthreads();

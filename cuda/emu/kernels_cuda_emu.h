@@ -39,7 +39,20 @@ typedef enum kne_probe {
   KNE_PROBE_BARRIER_SKIPPED = 3,  /* lanes 0-4 wait at __syncthreads, the rest at __syncwarp: a deadlock */
   KNE_PROBE_EXITED_LANE = 4,      /* lane 3 returns before a full-mask shuffle: a warp misuse */
   KNE_PROBE_TRAP = 5,             /* thread 7 calls __trap() */
+  KNE_PROBE_HALF_WARPS = 6,       /* out[2h], out[2h + 1]: half-warp h's 64-bit width-16 shuffle reduction under its own mask */
 } kne_probe;
+
+/* Same values as kn_scale_kind of kernels.h. */
+typedef enum kne_scale_kind { KNE_SCALE_MEAN_ABS = 0, KNE_SCALE_RMS = 1 } kne_scale_kind;
+
+/* The element-wise error-feedback steps of cuda/error_feedback.cu (kn::FeedbackArgs names the arrays). */
+typedef enum kne_feedback_step {
+  KNE_FEEDBACK_DIFFERENCE = 0,     /* out = a - b */
+  KNE_FEEDBACK_ACCUMULATE = 1,     /* state = state + a */
+  KNE_FEEDBACK_STORE_RESIDUAL = 2, /* state = -(b - a) */
+  KNE_FEEDBACK_ECONTROL_INPUTS = 3, /* out = eta * state + a - b; state = state + a - b */
+  KNE_FEEDBACK_ACCUMULATE_INTO = 4, /* out = state + out; state = out */
+} kne_feedback_step;
 
 KNE_API const char* kne_last_error(void);
 
@@ -59,10 +72,47 @@ KNE_API kne_status kne_rms_norm(kne_dtype dtype, const void* x, const void* weig
 KNE_API kne_status kne_add_rms_norm(kne_dtype dtype, const void* x, void* residual, const void* weight, void* y,
                                     uint64_t rows, uint64_t cols, float eps, kne_norm_layout layout,
                                     uint32_t grid_x, uint32_t block_x);
+/* 1-bit compress: kn::onebit_chunk_scales then kn::onebit_signs. e and e_new both null: plain compress of g;
+ * both given: the fused EF14 compress (c = g + e, e_new = -(decompress - c); e_new may be e). */
+KNE_API kne_status kne_onebit_compress(kne_dtype dtype, const void* g, const float* e, uint64_t n, uint64_t chunk,
+                                       kne_scale_kind kind, uint32_t* signs, float* scales, float* e_new,
+                                       uint32_t grid_x, uint32_t block_x);
+/* kn::onebit_decompress into storage dtype. */
+KNE_API kne_status kne_onebit_decompress(const uint32_t* signs, const float* scales, uint64_t n, uint64_t chunk,
+                                         kne_dtype dtype, void* dst, uint32_t grid_x, uint32_t block_x);
+/* Words of device workspace the top-k launch sequence needs for n elements. */
+KNE_API uint64_t kne_topk_workspace_words(uint64_t n);
+/* Top-k by magnitude: the whole launch sequence of cuda/topk.cu (choose_digit with one block of 32). */
+KNE_API kne_status kne_topk(const float* x, uint64_t n, uint64_t k, uint32_t* indices, float* values, uint32_t* workspace,
+                            uint32_t grid_x, uint32_t block_x);
+/* One error-feedback step of cuda/error_feedback.cu. */
+KNE_API kne_status kne_feedback(kne_feedback_step step, float* state, const float* a, const float* b, float* out,
+                                uint64_t n, float eta, uint32_t grid_x, uint32_t block_x);
+/* kn::attention_merge: the (o, lse) merge of two partial attention results. */
+KNE_API kne_status kne_attention_merge(kne_dtype dtype, const void* o_a, const float* lse_a, const void* o_b,
+                                       const float* lse_b, void* o, float* lse, uint64_t rows, uint64_t value_dim,
+                                       uint32_t grid_x, uint32_t block_x);
+/* kn::lowrank_m_q: p (rows, rank) = m (rows, cols; row stride ld) q (cols, rank). */
+KNE_API kne_status kne_lowrank_m_q(const float* m, const float* q, float* p, uint64_t rows, uint64_t cols, uint64_t ld,
+                                   uint32_t rank, uint32_t grid_x, uint32_t block_x);
+/* kn::lowrank_mt_p: q (cols, rank) = m^T p. */
+KNE_API kne_status kne_lowrank_mt_p(const float* m, const float* p, float* q, uint64_t rows, uint64_t cols, uint64_t ld,
+                                    uint32_t rank, uint32_t grid_x, uint32_t block_x);
+/* kn::orthonormalize_columns on one block of 256 threads. */
+KNE_API kne_status kne_orthonormalize_columns(float* p, uint64_t rows, uint32_t rank, float eps);
 /* sizeof the kernels' argument structs (kn::ReduceArgs, kn::ConvertArgs, kn::NormArgs), to check their C# mirrors. */
 KNE_API uint64_t kne_reduce_args_bytes(void);
 KNE_API uint64_t kne_convert_args_bytes(void);
 KNE_API uint64_t kne_norm_args_bytes(void);
+/* sizeof kn::OneBitArgs, kn::OneBitDecompressArgs, kn::TopKArgs, kn::FeedbackArgs, kn::MergeArgs, kn::LowRankArgs,
+ * kn::OrthonormalizeArgs. */
+KNE_API uint64_t kne_onebit_args_bytes(void);
+KNE_API uint64_t kne_onebit_decompress_args_bytes(void);
+KNE_API uint64_t kne_topk_args_bytes(void);
+KNE_API uint64_t kne_feedback_args_bytes(void);
+KNE_API uint64_t kne_merge_args_bytes(void);
+KNE_API uint64_t kne_lowrank_args_bytes(void);
+KNE_API uint64_t kne_orthonormalize_args_bytes(void);
 /* Runs one probe kernel with grid (grid_x) and block (block_x); out needs the size the probe states. */
 KNE_API kne_status kne_probe_run(kne_probe probe, int32_t* out, uint32_t grid_x, uint32_t block_x);
 

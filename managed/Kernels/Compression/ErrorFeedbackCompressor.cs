@@ -53,10 +53,7 @@ public sealed class ErrorFeedbackCompressor<TMessage> : ICompressor<TMessage> wh
     {
         ArgumentNullException.ThrowIfNull(state);
         using var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true);
-        StateFormat.WriteHeader(writer);
-        StateFormat.WriteKind(writer, Kind);
-        _feedback.SaveState(writer);
-        (_compressor as IStatefulPart)?.SaveState(writer);
+        WriteState(writer);
     }
 
     /// <summary>Replaces the state with one written by <see cref="SaveState"/> of an identically configured instance.</summary>
@@ -66,20 +63,39 @@ public sealed class ErrorFeedbackCompressor<TMessage> : ICompressor<TMessage> wh
     {
         ArgumentNullException.ThrowIfNull(state);
         using var reader = new BinaryReader(state, System.Text.Encoding.UTF8, leaveOpen: true);
-        Action installFeedback, installCompressor;
+        Action install;
         try
         {
-            StateFormat.ReadHeader(reader);
-            StateFormat.ReadKind(reader, Kind);
-            installFeedback = _feedback.ReadState(reader);
-            installCompressor = (_compressor as IStatefulPart)?.ReadState(reader) ?? (() => { });
+            install = ReadState(reader);
         }
         catch (EndOfStreamException e)
         {
             throw new ArgumentException("The saved compression state cannot be restored: it is truncated. Nothing was changed.", StateFormat.ParameterName, e);
         }
-        installFeedback();
-        installCompressor();
+        install();
+    }
+
+    /// <summary>What <see cref="SaveState"/> writes, into a writer shared with an enclosing object's state.</summary>
+    internal void WriteState(BinaryWriter writer)
+    {
+        StateFormat.WriteHeader(writer);
+        StateFormat.WriteKind(writer, Kind);
+        _feedback.SaveState(writer);
+        (_compressor as IStatefulPart)?.SaveState(writer);
+    }
+
+    /// <summary>Reads and validates what <see cref="WriteState"/> wrote, changing nothing; returns the action that installs it.</summary>
+    internal Action ReadState(BinaryReader reader)
+    {
+        StateFormat.ReadHeader(reader);
+        StateFormat.ReadKind(reader, Kind);
+        Action installFeedback = _feedback.ReadState(reader);
+        Action installCompressor = (_compressor as IStatefulPart)?.ReadState(reader) ?? (() => { });
+        return () =>
+        {
+            installFeedback();
+            installCompressor();
+        };
     }
 
     private string Kind => $"{_feedback.Kind}+{(_compressor as IStatefulPart)?.StateKind ?? _compressor.GetType().FullName}";

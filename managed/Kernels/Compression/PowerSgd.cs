@@ -73,6 +73,27 @@ public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
     /// (names <c>rank</c>); nothing changes then.</exception>
     public LowRankMessage Compress(ReadOnlySpan<float> gradient, MatrixShape shape)
     {
+        CheckStep(gradient, shape);
+        if (!CompressesNextStep(shape))
+        {
+            CommitStep(shape, null);
+            return LowRankMessage.Uncompressed(shape, gradient.ToArray());
+        }
+        float[] p = MultiplyByWarmStartQ(gradient, shape);
+        if (!AllFinite(p))
+        {
+            CommitStep(shape, null);
+            return LowRankMessage.Uncompressed(shape, gradient.ToArray());
+        }
+        OrthonormalizeBlocks(p, shape);
+        float[] nextQ = MultiplyTransposedByP(gradient, p, shape);
+        CommitStep(shape, nextQ);
+        return LowRankMessage.Factors(shape, Rank, Matrices, p, (float[])nextQ.Clone());
+    }
+
+    /// <summary>Every check of <see cref="Compress"/>, changing nothing (the collective form runs them before any data moves).</summary>
+    internal void CheckStep(ReadOnlySpan<float> gradient, MatrixShape shape)
+    {
         shape.Validate(gradient.Length, nameof(gradient), nameof(shape));
         _shape.Check(shape, nameof(PowerSgd));
         if (shape.Rows % Matrices != 0)
@@ -84,41 +105,73 @@ public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
         {
             throw new ArgumentOutOfRangeException("rank", Rank, $"rank = {Rank} exceeds min(rows, cols) of the {rows} x {cols} matrices.");
         }
-        _shape.Shape = shape;
-        long step = _step++;
-        bool gains = ((long)rows + cols) * Rank < (long)rows * cols;
-        if (step < WarmUpSteps || !gains)
-        {
-            return LowRankMessage.Uncompressed(shape, gradient.ToArray());
-        }
+    }
 
+    /// <summary>False during warm-up and for matrices whose factors would not be smaller: the next step is sent dense.</summary>
+    internal bool CompressesNextStep(MatrixShape shape)
+    {
+        long rows = shape.Rows / Matrices, cols = shape.Cols;
+        return _step >= WarmUpSteps && (rows + cols) * Rank < rows * cols;
+    }
+
+    /// <summary>Ends a step: binds the shape, counts the step and, when <paramref name="nextQ"/> is given, keeps it as the warm start.</summary>
+    internal void CommitStep(MatrixShape shape, float[]? nextQ)
+    {
+        _shape.Shape = shape;
+        _step++;
+        if (nextQ is not null)
+        {
+            _warmStartQ = nextQ;
+        }
+    }
+
+    /// <summary>P = M Q for every matrix of the batch, with the warm-start Q (or the seeded initial one).</summary>
+    internal float[] MultiplyByWarmStartQ(ReadOnlySpan<float> gradient, MatrixShape shape)
+    {
+        int rows = shape.Rows / Matrices, cols = shape.Cols;
         float[] q = _warmStartQ ?? InitialQ(cols);
         var p = new float[shape.Rows * Rank];
-        var nextQ = new float[Matrices * cols * Rank];
         fixed (float* pm = gradient)
         fixed (float* pp = p)
         fixed (float* pq = q)
-        fixed (float* pn = nextQ)
         {
-            // All P blocks first: a non-finite one sends the whole batch dense before any Q is computed. Last block first, as the
-            // kernel walks rows bottom-up: the first rows Q's pass reads are then the ones still in the L3.
+            // Last block first, as the kernel walks rows bottom-up: the first rows Q's pass reads are then the ones still in the L3.
             for (int b = Matrices - 1; b >= 0; b--)
             {
                 MultiplyByQ(pm + (long)b * rows * cols, pq + (long)b * cols * Rank, pp + (long)b * rows * Rank, rows, cols);
             }
-            if (!AllFinite(p))
-            {
-                return LowRankMessage.Uncompressed(shape, gradient.ToArray());
-            }
+        }
+        return p;
+    }
+
+    /// <summary>Orthonormalises the columns of every P block in place (modified Gram-Schmidt, zero columns stay zero).</summary>
+    internal void OrthonormalizeBlocks(float[] p, MatrixShape shape)
+    {
+        int rows = shape.Rows / Matrices;
+        fixed (float* pp = p)
+        {
             for (int b = 0; b < Matrices; b++)
             {
-                float* block = pp + (long)b * rows * Rank;
-                Native.Check(NativeMethods.kn_orthonormalize_columns(block, (nuint)rows, (nuint)Rank, OrthonormalizeEpsilon));
-                MultiplyTransposedByP(pm + (long)b * rows * cols, block, pn + (long)b * cols * Rank, rows, cols);
+                Native.Check(NativeMethods.kn_orthonormalize_columns(pp + (long)b * rows * Rank, (nuint)rows, (nuint)Rank, OrthonormalizeEpsilon));
             }
         }
-        _warmStartQ = nextQ;
-        return LowRankMessage.Factors(shape, Rank, Matrices, p, (float[])nextQ.Clone());
+    }
+
+    /// <summary>Q = M^T P for every matrix of the batch.</summary>
+    internal float[] MultiplyTransposedByP(ReadOnlySpan<float> gradient, float[] p, MatrixShape shape)
+    {
+        int rows = shape.Rows / Matrices, cols = shape.Cols;
+        var q = new float[Matrices * cols * Rank];
+        fixed (float* pm = gradient)
+        fixed (float* pp = p)
+        fixed (float* pq = q)
+        {
+            for (int b = 0; b < Matrices; b++)
+            {
+                MultiplyTransposedByP(pm + (long)b * rows * cols, pp + (long)b * rows * Rank, pq + (long)b * cols * Rank, rows, cols);
+            }
+        }
+        return q;
     }
 
     /// <inheritdoc/>
@@ -184,7 +237,7 @@ public sealed unsafe class PowerSgd : ICompressor<LowRankMessage>, IStatefulPart
         return q;
     }
 
-    private static bool AllFinite(ReadOnlySpan<float> values)
+    internal static bool AllFinite(ReadOnlySpan<float> values)
     {
         foreach (float v in values)
         {

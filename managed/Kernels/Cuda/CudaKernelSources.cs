@@ -27,8 +27,29 @@ internal static class CudaKernelSources
     internal static CudaProgramSource RmsNorm => Load("rms_norm.cu",
         from kernel in NormKernels from s in Storages select $"{kernel}<{s}>");
 
-    /// <summary>Every kernel program.</summary>
-    internal static IReadOnlyList<CudaProgramSource> All => [Reduce, Convert, RmsNorm];
+    /// <summary>onebit.cu: chunk scales (both kinds, with and without the EF14 residual), sign words and decompress for every storage.</summary>
+    internal static CudaProgramSource OneBit => Load("onebit.cu",
+        (from s in Storages from kind in new[] { 0, 1 } from residual in new[] { "false", "true" }
+         select $"kn::onebit_chunk_scales<{s}, {kind}, {residual}>")
+        .Concat(from s in Storages from residual in new[] { "false", "true" } select $"kn::onebit_signs<{s}, {residual}>")
+        .Concat(from s in Storages select $"kn::onebit_decompress<{s}>"));
+
+    /// <summary>topk.cu: the radix-select and compaction kernels of one top-k.</summary>
+    internal static CudaProgramSource TopK => Load("topk.cu",
+        ["kn::topk_clear", "kn::topk_histogram", "kn::topk_choose_digit", "kn::topk_count_tiles", "kn::topk_scan_tiles", "kn::topk_emit_tiles"]);
+
+    /// <summary>error_feedback.cu: the element-wise EF14/EF21/EControl steps.</summary>
+    internal static CudaProgramSource ErrorFeedback => Load("error_feedback.cu",
+        ["kn::feedback_difference", "kn::feedback_accumulate", "kn::feedback_store_residual", "kn::econtrol_inputs", "kn::feedback_accumulate_into"]);
+
+    /// <summary>attention_merge.cu: the (o, lse) merge for every storage.</summary>
+    internal static CudaProgramSource AttentionMerge => Load("attention_merge.cu", from s in Storages select $"kn::attention_merge<{s}>");
+
+    /// <summary>powersgd.cu: the two products and the orthogonalisation.</summary>
+    internal static CudaProgramSource PowerSgd => Load("powersgd.cu", ["kn::lowrank_m_q", "kn::lowrank_mt_p", "kn::orthonormalize_columns"]);
+
+    /// <summary>Every kernel program of cuda/, with the name expressions the library launches.</summary>
+    public static IReadOnlyList<CudaProgramSource> All => [Reduce, Convert, RmsNorm, OneBit, TopK, ErrorFeedback, AttentionMerge, PowerSgd];
 
     private static CudaProgramSource Load(string fileName, IEnumerable<string> nameExpressions)
     {

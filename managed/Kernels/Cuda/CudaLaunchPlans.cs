@@ -35,6 +35,19 @@ internal static class CudaLaunchPlans
         return CudaLaunchShape.Linear((uint)Math.Max(1, blocks), ElementwiseThreads);
     }
 
+    /// <summary>Grid-stride launch over <paramref name="count"/> elements, one per thread per step (kernels whose elements need
+    /// per-element indexing, e.g. a chunk or sign-word lookup, rather than 128-bit groups).</summary>
+    internal static CudaLaunchShape PerElement(long count, int multiprocessors) => Elementwise(count * 8, multiprocessors);
+
+    /// <summary>Grid-stride launch of whole warps over <paramref name="items"/> warp-sized work items (rows, tiles, sign words,
+    /// pairs of 1-bit chunks), 8 warps per block.</summary>
+    internal static CudaLaunchShape Warps(long items, int multiprocessors)
+    {
+        const long warpsPerBlock = ElementwiseThreads / 32;
+        long blocks = Math.Min(Math.Max(1, (items + warpsPerBlock - 1) / warpsPerBlock), (long)multiprocessors * BlocksPerMultiprocessor);
+        return CudaLaunchShape.Linear((uint)blocks, ElementwiseThreads);
+    }
+
     /// <summary>Layout and shape for <paramref name="rows"/> rows of <paramref name="cols"/> elements.</summary>
     internal static (NormLayout Layout, CudaLaunchShape Shape) Norm(long rows, long cols, int multiprocessors)
     {

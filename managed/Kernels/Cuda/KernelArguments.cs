@@ -17,3 +17,31 @@ internal readonly record struct ConvertKernelArgs(ulong Src, ulong Dst, ulong Co
 /// <summary>kn::NormArgs (cuda/rms_norm.cu); Residual is 0 for rms_norm.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal readonly record struct NormKernelArgs(ulong X, ulong Residual, ulong Weight, ulong Y, ulong Rows, ulong Cols, float Eps);
+
+/// <summary>kn::OneBitArgs (cuda/onebit.cu); E and ENew are 0 without error feedback.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct OneBitKernelArgs(ulong X, ulong E, ulong Signs, ulong Scales, ulong ENew, ulong Count, ulong Chunk);
+
+/// <summary>kn::OneBitDecompressArgs (cuda/onebit.cu).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct OneBitDecompressKernelArgs(ulong Signs, ulong Scales, ulong Dst, ulong Count, ulong Chunk);
+
+/// <summary>kn::TopKArgs (cuda/topk.cu); Digit is set per histogram/choose launch.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct TopKKernelArgs(ulong X, ulong Indices, ulong Values, ulong State, ulong Tiles, ulong Count, ulong K, uint Digit);
+
+/// <summary>kn::FeedbackArgs (cuda/error_feedback.cu).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct FeedbackKernelArgs(ulong State, ulong A, ulong B, ulong Out, ulong Count, float Eta);
+
+/// <summary>kn::MergeArgs (cuda/attention_merge.cu).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct MergeKernelArgs(ulong OA, ulong LseA, ulong OB, ulong LseB, ulong O, ulong Lse, ulong Rows, ulong ValueDim);
+
+/// <summary>kn::LowRankArgs (cuda/powersgd.cu).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct LowRankKernelArgs(ulong M, ulong In, ulong Out, ulong Rows, ulong Cols, ulong Ld, uint Rank);
+
+/// <summary>kn::OrthonormalizeArgs (cuda/powersgd.cu).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct OrthonormalizeKernelArgs(ulong P, ulong Rows, uint Rank, float Eps);

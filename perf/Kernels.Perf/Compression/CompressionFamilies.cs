@@ -9,6 +9,7 @@ internal static class CompressionFamilies
     public const string OneBitDecompress = "onebit.decompress";
     public const string TopK = "topk";
     public const string PowerSgd = "powersgd";
+    public const string Convergence = "convergence";
 
     public const string TopKExact = "Kernels exact";
     public const string TopKSampled = "Kernels sampled";

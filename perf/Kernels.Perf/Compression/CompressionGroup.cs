@@ -4,7 +4,8 @@ namespace Kernels.Perf.Compression;
 
 /// <summary>
 /// Gradient compression: 1-bit with EF14 and its decompression as % of STREAM, exact and sampled top-k against a full sort,
-/// and a PowerSGD step against OpenBLAS. About 30 s in a full run; a few seconds with --quick (smaller top-k and PowerSGD).
+/// a PowerSGD step against OpenBLAS (about 30 s in a full run), then the convergence experiments (8 setups x 15 methods, about
+/// a minute on an idle machine; 2 short setups with --quick).
 /// </summary>
 public sealed class CompressionGroup : IBenchmarkGroup
 {
@@ -13,5 +14,6 @@ public sealed class CompressionGroup : IBenchmarkGroup
     public bool MeasuresLimits => false;
 
     public IReadOnlyList<BenchmarkItem> Plan(BenchmarkContext context) =>
-        OneBitCases.All(context).Append(TopKCase.Item(context)).Append(PowerSgdCase.Item(context)).ToList();
+        OneBitCases.All(context).Append(TopKCase.Item(context)).Append(PowerSgdCase.Item(context))
+            .Concat(ConvergenceCases.Items(context)).ToList();
 }

@@ -48,6 +48,10 @@ public static class CompressionReport
                 string.Join(" · ", powerSgd.Select(p => $"{p.Ours.Threads} thread{(p.Ours.Threads > 1 ? "s" : "")}: {HeadlineFigures.Ratio(p.Blas.Seconds / p.Ours.Seconds)}")),
                 $"OpenBLAS sgemm products time / ours, same thread count; target >= {PowerSgdTarget}x");
         }
+        foreach (Headline convergence in ConvergenceReport.Headlines(results))
+        {
+            yield return convergence;
+        }
     }
 
     public static string Section(ResultSet results)
@@ -55,7 +59,7 @@ public static class CompressionReport
         List<Measurement> timed = results.All.Where(m => m.Family is CompressionFamilies.TopK or CompressionFamilies.PowerSgd).ToList();
         if (timed.Count == 0)
         {
-            return "";
+            return ConvergenceReport.Section(results);
         }
         var md = new StringBuilder();
         md.AppendLine("## Compression: top-k and PowerSGD").AppendLine();
@@ -74,11 +78,14 @@ public static class CompressionReport
             md.AppendLine($"| {m.Family} | {m.Shape} | {m.Implementation} | {m.Threads} | {Number(m.Value)} | {ratio} |");
         }
         md.AppendLine();
-        return md.ToString();
+        return md.ToString() + ConvergenceReport.Section(results);
     }
 
-    /// <summary>Writes compression_speedups.png when top-k or PowerSGD ran; returns the file names written.</summary>
-    public static IReadOnlyList<string> WriteCharts(string folder, ResultSet results, int width, int height)
+    /// <summary>Writes compression_speedups.png when top-k or PowerSGD ran, and the convergence charts; returns the file names written.</summary>
+    public static IReadOnlyList<string> WriteCharts(string folder, ResultSet results, int width, int height) =>
+        [.. SpeedUpChart(folder, results, width, height), .. ConvergenceReport.WriteCharts(folder, results, width, height)];
+
+    private static IReadOnlyList<string> SpeedUpChart(string folder, ResultSet results, int width, int height)
     {
         var bars = new List<(string Label, double SpeedUp, double Target)>();
         foreach (Measurement sort in TopK(results, CompressionFamilies.StdSort))

@@ -1,5 +1,7 @@
+using Kernels.Perf.Attention;
 using Kernels.Perf.Collectives;
 using Kernels.Perf.Compression;
+using Kernels.Perf.Cuda;
 using Kernels.Perf.Kernels;
 using Kernels.Perf.Machine;
 
@@ -14,7 +16,9 @@ public static class BenchmarkGroups
         new KernelsGroup(),
         new CompressionGroup(),
         new CollectivesGroup(),
-        // Later groups (attention) go here, before the closing STREAM pass.
+        new AttentionGroup(),
+        new CudaGroup(),
+        // Later groups go here, before the closing STREAM pass.
         new MachineGroup(endOfRun: true),
     ];
 }

@@ -1,5 +1,6 @@
 using ScottPlot;
 using ScottPlot.TickGenerators;
+using Kernels.Perf.Attention;
 using Kernels.Perf.Collectives;
 using Kernels.Perf.Compression;
 using Kernels.Perf.Core;
@@ -38,6 +39,7 @@ public static class Charts
         }
         files.AddRange(CompressionReport.WriteCharts(folder, results, Width, Height));
         files.AddRange(CollectivesReport.WriteCharts(folder, results, Width, Height));
+        files.AddRange(AttentionReport.WriteCharts(folder, results, Width, Height));
         return files;
     }
 

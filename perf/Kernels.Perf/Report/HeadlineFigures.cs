@@ -1,6 +1,8 @@
 using System.Globalization;
+using Kernels.Perf.Attention;
 using Kernels.Perf.Collectives;
 using Kernels.Perf.Compression;
+using Kernels.Perf.Cuda;
 using Kernels.Perf.Core;
 using Kernels.Perf.Kernels;
 
@@ -68,6 +70,8 @@ public static class HeadlineFigures
         }
         rows.AddRange(CompressionReport.Headlines(results));
         rows.AddRange(CollectivesReport.Headlines(results));
+        rows.AddRange(AttentionReport.Headlines(results));
+        rows.AddRange(CudaReport.Headlines(results));
         return rows;
     }
 

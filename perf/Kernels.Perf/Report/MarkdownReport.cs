@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Kernels.Perf.Attention;
 using Kernels.Perf.Collectives;
 using Kernels.Perf.Compression;
+using Kernels.Perf.Cuda;
 using Kernels.Perf.Core;
 using Kernels.Perf.Kernels;
 
@@ -36,6 +38,8 @@ public static class MarkdownReport
         SingleRow(md, results);
         md.Append(CompressionReport.Section(results));
         md.Append(CollectivesReport.Section(results));
+        md.Append(AttentionReport.Section(results));
+        md.Append(CudaReport.Section(results));
         Notes(md, results);
         if (charts.Count > 0)
         {

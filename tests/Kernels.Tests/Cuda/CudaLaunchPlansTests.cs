@@ -20,7 +20,29 @@ public class CudaLaunchPlansTests
         Assert.That((ulong)Unsafe.SizeOf<ReduceKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_reduce_args_bytes()));
         Assert.That((ulong)Unsafe.SizeOf<ConvertKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_convert_args_bytes()));
         Assert.That((ulong)Unsafe.SizeOf<NormKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_norm_args_bytes()));
+        Assert.That((ulong)Unsafe.SizeOf<OneBitKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_onebit_args_bytes()));
+        Assert.That((ulong)Unsafe.SizeOf<OneBitDecompressKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_onebit_decompress_args_bytes()));
+        Assert.That((ulong)Unsafe.SizeOf<TopKKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_topk_args_bytes()));
+        Assert.That((ulong)Unsafe.SizeOf<FeedbackKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_feedback_args_bytes()));
+        Assert.That((ulong)Unsafe.SizeOf<MergeKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_merge_args_bytes()));
+        Assert.That((ulong)Unsafe.SizeOf<LowRankKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_lowrank_args_bytes()));
+        Assert.That((ulong)Unsafe.SizeOf<OrthonormalizeKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_orthonormalize_args_bytes()));
     }
+
+    [Test]
+    public void WarpShapesStayWithinTheKernelBoundsAndTheGridLimit([Values(0L, 1L, 9L, 1L << 20, 1L << 31)] long items)
+    {
+        CudaLaunchShape shape = CudaLaunchPlans.Warps(items, multiprocessors: 132);
+        shape.Validate((int)CudaLaunchPlans.ElementwiseThreads, 0);
+        Assert.That(shape.Block.X % 32, Is.Zero, "whole warps: the kernels' ballots and shuffles name all 32 lanes");
+        Assert.That(shape.Grid.X, Is.InRange(1u, 132u * 8));
+        if (items <= 132 * 8 * 8)
+            Assert.That(shape.Grid.X * shape.Block.X / 32, Is.GreaterThanOrEqualTo((ulong)items), "one warp per item while the grid allows");
+    }
+
+    [Test]
+    public void TopKWorkspaceMatchesTheKernels([Values(1, 1023, 1024, 1025, 1 << 20)] int count)
+        => Assert.That((ulong)CudaTopK.WorkspaceWords(count), Is.EqualTo(EmulatorMethods.kne_topk_workspace_words((ulong)count)));
 
     [Test]
     public void ElementwiseShapesStayWithinTheKernelBoundsAndTheGridLimit([Values(1L, 7L, 2048L, 1L << 20, 1L << 34)] long count)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Kernels.Cuda;
 using NUnit.Framework;
 
@@ -27,11 +26,7 @@ internal static class CudaToolchain
     /// <summary>ptxas from $CUDA_PATH/bin, /usr/local/cuda/bin or PATH.</summary>
     internal static string Ptxas()
     {
-        var folders = new[] { Environment.GetEnvironmentVariable("CUDA_PATH"), Environment.GetEnvironmentVariable("CUDA_HOME") }
-            .Where(root => !string.IsNullOrEmpty(root)).Select(root => Path.Combine(root!, "bin"))
-            .Append("/usr/local/cuda/bin")
-            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
-        string? found = folders.Select(folder => Path.Combine(folder, "ptxas")).FirstOrDefault(File.Exists);
+        string? found = PtxasResources.Locate();
         if (found == null)
             Assert.Fail($"ptxas not found on CUDA_PATH, /usr/local/cuda/bin or PATH; {InstallHint}");
         return found!;
@@ -40,25 +35,14 @@ internal static class CudaToolchain
     /// <summary>Runs <c>ptxas -v -arch=sm_XY</c> on PTX and returns its report (stderr), failing the test on a non-zero exit.</summary>
     internal static string AssembleVerbose(byte[] ptx, CudaArchitecture realArchitecture)
     {
-        string file = Path.Combine(Path.GetTempPath(), $"kernels-{Guid.NewGuid():N}.ptx");
-        File.WriteAllBytes(file, ptx.AsSpan().TrimEnd((byte)0).ToArray());
         try
         {
-            var start = new ProcessStartInfo(Ptxas(), ["-v", $"-arch={realArchitecture.Name}", file, "-o", "/dev/null"])
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            };
-            using var process = Process.Start(start)!;
-            Task<string> output = process.StandardOutput.ReadToEndAsync();
-            string report = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.That(process.ExitCode, Is.Zero, $"ptxas failed for {realArchitecture}:{Environment.NewLine}{report}{output.Result}");
-            return report;
+            return PtxasResources.AssembleVerbose(Ptxas(), ptx, realArchitecture);
         }
-        finally
+        catch (InvalidOperationException e)
         {
-            File.Delete(file);
+            Assert.Fail(e.Message);
+            throw;
         }
     }
 }

@@ -29,11 +29,16 @@ public class EmulatedRmsNormTests
     public void RerunsGiveTheSameBits([Values] NormLayout layout)
     {
         const int rows = 5, cols = 1000;
-        float[] x = Samples.Uniform<float>(rows * cols, 3), w = Samples.Uniform<float>(cols, 4), first = new float[x.Length], second = new float[x.Length];
+        // Native 16-byte-aligned buffers: the kernel picks its 128-bit path (and so its summation order) by alignment, which a
+        // managed array does not keep from one allocation or GC move to the next.
+        using var x = new AlignedArray<float>(Samples.Uniform<float>(rows * cols, 3), 0);
+        using var w = new AlignedArray<float>(Samples.Uniform<float>(cols, 4), 0);
+        using var first = new AlignedArray<float>(new float[rows * cols], 0);
+        using var second = new AlignedArray<float>(new float[rows * cols], 0);
         var (grid, block) = LaunchOf(layout);
-        Emulator.RmsNorm<float>(x, w, first, rows, cols, 1e-6f, layout, grid, block);
-        Emulator.RmsNorm<float>(x, w, second, rows, cols, 1e-6f, layout, grid, block);
-        Compare.Bitwise<float>(second, first, $"{layout} rerun");
+        Emulator.RmsNorm<float>(x.Span, w.Span, first.Span, rows, cols, 1e-6f, layout, grid, block);
+        Emulator.RmsNorm<float>(x.Span, w.Span, second.Span, rows, cols, 1e-6f, layout, grid, block);
+        Compare.Bitwise<float>(second.Span, first.ToArray(), $"{layout} rerun");
     }
 
     [Test]

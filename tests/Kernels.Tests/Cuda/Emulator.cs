@@ -10,7 +10,7 @@ namespace Kernels.Tests.Cuda;
 /// with the grid and block the test chooses. A failed launch becomes an <see cref="EmulatedLaunchException"/> carrying
 /// the emulator's message.
 /// </summary>
-internal static unsafe class Emulator
+internal static unsafe partial class Emulator
 {
     internal static kne_dtype Dtype<T>() where T : unmanaged =>
         typeof(T) == typeof(float) ? kne_dtype.KNE_F32
@@ -77,7 +77,7 @@ internal static unsafe class Emulator
 
     internal static string LastError() => Marshal.PtrToStringUTF8((IntPtr)EmulatorMethods.kne_last_error()) ?? "";
 
-    private static void Check(kne_status status)
+    internal static void Check(kne_status status)
     {
         if (status != kne_status.KNE_OK)
             throw new EmulatedLaunchException($"{status}: {LastError()}");

@@ -52,6 +52,20 @@ public class EmulatorSchedulerTests
     }
 
     [Test]
+    public void HalfWarpsShuffleIndependentlyUnderTheirOwnMasks()
+    {
+        const int threads = 64;
+        var output = new int[threads / 16 * 2];
+        Assert.That(Emulator.Probe(kne_probe.KNE_PROBE_HALF_WARPS, output, 1, threads).Status, Is.EqualTo(kne_status.KNE_OK));
+        for (int half = 0; half < threads / 16; half++)
+        {
+            int rounds = half % 2 == 1 ? 3 : 1;
+            Assert.That(output[2 * half], Is.EqualTo(16 * rounds), $"64-bit high part, half-warp {half}");
+            Assert.That(output[2 * half + 1], Is.EqualTo(rounds * Enumerable.Range(16 * half, 16).Sum()), $"thread-index sum, half-warp {half}");
+        }
+    }
+
+    [Test]
     public void ThreadsSplitBetweenABarrierAndAWarpSyncAreADeadlock()
     {
         var (status, message) = Emulator.Probe(kne_probe.KNE_PROBE_BARRIER_SKIPPED, new int[64], 1, 64);

@@ -22,7 +22,7 @@ public class NvrtcCompileTests
     public void RemoveCache() => Directory.Delete(_cacheDirectory, recursive: true);
 
     internal static IEnumerable<TestCaseData> Programs() =>
-        new[] { "reduce.cu", "convert.cu", "rms_norm.cu" }.Select(name => new TestCaseData(name).SetArgDisplayNames(name));
+        CudaKernelSources.All.Select(program => new TestCaseData(program.Name).SetArgDisplayNames(program.Name));
 
     internal static CudaProgramSource Program(string name) => CudaKernelSources.All.Single(p => p.Name == name);
 
@@ -38,7 +38,7 @@ public class NvrtcCompileTests
             CompiledProgram compiled = compiler.Compile(program, CudaArchitecture.Compute(major, 0));
             Assert.That(compiled.Kind, Is.EqualTo(CudaImageKind.Ptx));
             Assert.That(compiled.LoweredNames.Keys, Is.EquivalentTo(program.NameExpressions));
-            var resources = PtxasReport.Parse(CudaToolchain.AssembleVerbose(compiled.Image, CudaArchitecture.Sm(major, 0)))
+            var resources = PtxasResources.Parse(CudaToolchain.AssembleVerbose(compiled.Image, CudaArchitecture.Sm(major, 0)))
                 .ToDictionary(r => r.MangledName);
             foreach (var (expression, lowered) in compiled.LoweredNames.OrderBy(n => n.Key, StringComparer.Ordinal))
             {

@@ -1,0 +1,23 @@
+namespace Kernels.Perf.Cuda;
+
+/// <summary>Names of the cuda group's measurement families and implementations.</summary>
+internal static class CudaFamilies
+{
+    public const string Group = "cuda";
+
+    /// <summary>Whether a GPU was found: one not-run row whose note says why not.</summary>
+    public const string Device = "cuda.device";
+
+    /// <summary>Getting the whole kernel set of cuda/ as a compiled image: Seconds per set.</summary>
+    public const string Compile = "cuda.compile";
+    public const string ColdCompile = "cold NVRTC compile";
+    public const string WarmDiskCache = "warm disk-cache load";
+    public const string MemoryHit = "in-memory hit";
+
+    /// <summary>ptxas -v resources, one row per kernel and architecture (see <see cref="PtxasTableCase"/> for the fields).</summary>
+    public const string Ptxas = "cuda.ptxas";
+
+    /// <summary>A kernel's GB/s on the GPU; the copy kernel's GB/s is the limit (GPU machines only).</summary>
+    public const string DeviceBandwidth = "cuda.bandwidth";
+    public const string DeviceCopy = "device copy";
+}
