@@ -13,8 +13,16 @@ namespace kn {
 // work-item numbering (and with it the accumulation order) does not depend on the SIMD target.
 // Tuning: 64 x 64 tiles keep the whole workspace of d = 128 (Q, K, V, their transposes, S, dS and
 // the accumulators) in 370 KiB of L2, and the work items fine enough to balance causal rows over
-// cores; larger tiles were not tried.
+// cores; larger tiles were not tried. The forward is compute-bound at this size: one thread ran
+// d = 128 at 180 GFLOP/s for seq 512, 1024 and 4096 alike, and prefetching the next K/V tile into
+// L2 (prefetcht1, one per line) changed nothing (90 vs 90 ms, alternating runs), so it is not done.
 inline constexpr size_t kAttentionBlock = 64;
+
+// A forward query tile of at most this many rows puts keys, not queries, on the SIMD lanes (see
+// forward_short_rows-inl.h), so its cost is per real row. Tuning (AVX3, d = 128, 4096 keys, 8 heads,
+// one thread, CPU ms, short-rows path vs queries-on-lanes path): 9 rows 3.5 vs 5.5, 16 rows 4.4 vs
+// 5.8, 32 rows 6.0 vs 6.3 (8 rows: 3.1-3.5 ms); 32 is the largest count measured.
+inline constexpr size_t kShortQueryRows = 32;
 
 // Strides in elements of a [batch, seq, heads, dim] tensor; dim is contiguous.
 struct TensorStrides {

@@ -8,6 +8,7 @@
 #include "attention/attention_mask.h"
 #include "attention/attention_params.h"
 #include "attention/attention_workspace.h"
+#include "attention/forward_short_rows-inl.h"
 #include "attention/score_rows-inl.h"
 #include "attention/tile_gemm-inl.h"
 #include "attention/tile_rows-inl.h"
@@ -17,6 +18,60 @@ HWY_BEFORE_NAMESPACE();
 namespace kn {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
+
+// One key tile [key0, key0 + cols) for the query rows [first, first + rows) with queries on the
+// lanes: online softmax per query lane (row_max, row_sum) and O (acc_a) += P V.
+template <class DF>
+HWY_INLINE void QueryLanesKeyTile(DF df, const AttentionProblem& p, const AttentionWorkspace& w,
+                                  size_t first, size_t rows, int64_t key0, size_t cols) {
+  constexpr size_t B = kAttentionBlock;
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  const size_t N = hn::Lanes(df);
+  const size_t d = p.head_dim, d_pad = PaddedDim(d), dv_pad = PaddedDim(p.value_head_dim);
+  const AttentionMask mask(p);
+  const ScoreTransform transform(p);
+  const auto neg_inf = hn::Set(df, kNegInf);
+  // S^T = K Q^T (cols, B): keys as rows, queries as lanes, so neither K nor V is transposed per
+  // tile (Q^T is made once per item) and the softmax statistics are plain vector ops. The
+  // alternative, S = Q K^T, needs a d x 64 K transpose per tile: skipping that copy (wrong
+  // results, timing only) ran ~25% faster at d = 128; this layout removes it.
+  TileGemm<false>(df, cols, B, d, StridedMatrix{w.k_rows, d_pad, 1}, w.q_cols, B, w.scores, B);
+  const bool unmasked = mask.CoversAll(static_cast<int64_t>(first), static_cast<int64_t>(rows),
+                                       key0, static_cast<int64_t>(cols));
+  for (size_t i = 0; i < B; i += N) hn::StoreU(neg_inf, df, w.tile_max + i);
+  for (size_t j = 0; j < cols; ++j) {
+    ScoreKeyRow(df, transform, w.scores + j * B, static_cast<int64_t>(first),
+                mask.Queries(key0 + static_cast<int64_t>(j)), unmasked, w.tile_max);
+  }
+  // Online softmax per query lane: a query that has seen nothing yet keeps max -inf and shifts
+  // by 0, so its P is exp(-inf) = 0 and its O and sum stay 0. tile_max becomes the O rescale.
+  for (size_t i = 0; i < B; i += N) {
+    const auto old_max = hn::LoadU(df, w.row_max + i);
+    const auto new_max = hn::Max(old_max, hn::LoadU(df, w.tile_max + i));
+    const auto shift = hn::IfThenZeroElse(hn::Eq(new_max, neg_inf), new_max);
+    const auto rescale = hn::Exp(df, hn::Sub(old_max, shift));
+    hn::StoreU(new_max, df, w.row_max + i);
+    hn::StoreU(shift, df, w.tile_shift + i);
+    hn::StoreU(rescale, df, w.tile_max + i);
+    hn::StoreU(hn::Mul(hn::LoadU(df, w.row_sum + i), rescale), df, w.row_sum + i);
+    hn::StoreU(hn::Zero(df), df, w.tile_sum + i);
+  }
+  for (size_t j = 0; j < cols; ++j) ExpKeyRow(df, w.scores + j * B, w.tile_shift, w.tile_sum);
+  for (size_t i = 0; i < B; i += N) {
+    hn::StoreU(hn::Add(hn::LoadU(df, w.row_sum + i), hn::LoadU(df, w.tile_sum + i)), df,
+               w.row_sum + i);
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    const float rescale = w.tile_max[r];
+    if (rescale == 1.0f) continue;
+    float* o = w.acc_a + r * dv_pad;
+    const auto f = hn::Set(df, rescale);
+    for (size_t j = 0; j < dv_pad; j += N) hn::StoreU(hn::Mul(hn::LoadU(df, o + j), f), df, o + j);
+  }
+  // O += P V over the tile's real keys; P = (P^T)^T through A's strides.
+  TileGemm<true>(df, rows, dv_pad, cols, StridedMatrix{w.scores, 1, B}, w.v_rows, dv_pad, w.acc_a,
+                 dv_pad);
+}
 
 // One query tile against the key tiles [tile_begin, tile_end) that its rows see. O goes to
 // storage OutS (S for the final output, F32Storage for split-KV partials) with strides o_strides.
@@ -34,13 +89,13 @@ HWY_NOINLINE void ForwardItem(const ForwardParams& fp, const AttentionWorkspace&
   const size_t d = p.head_dim, dv = p.value_head_dim;
   const size_t d_pad = PaddedDim(d), dv_pad = PaddedDim(dv);
   const AttentionMask mask(p);
-  const ScoreTransform transform(p);
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
   const size_t N = hn::Lanes(df);
   const auto neg_inf = hn::Set(df, kNegInf);
   LoadTile<S>(df, fp.q, p.q, batch, first, rows, head, d, w.q_rows);
-  TransposeTile(w.q_rows, d_pad, d, w.q_cols);
+  const bool short_rows = rows <= kShortQueryRows;
+  if (!short_rows) TransposeTile(w.q_rows, d_pad, d, w.q_cols);
   for (size_t i = 0; i < B; i += N) {
     hn::StoreU(neg_inf, df, w.row_max + i);
     hn::StoreU(hn::Zero(df), df, w.row_sum + i);
@@ -56,47 +111,11 @@ HWY_NOINLINE void ForwardItem(const ForwardParams& fp, const AttentionWorkspace&
     const size_t cols = std::min<size_t>(B, p.seq_k - static_cast<size_t>(key0));
     LoadTile<S>(df, fp.k, p.k, batch, key0, cols, kv_head, d, w.k_rows);
     LoadTile<S>(df, fp.v, p.v, batch, key0, cols, kv_head, dv, w.v_rows);
-
-    // S^T = K Q^T (cols, B): keys as rows, queries as lanes, so neither K nor V is transposed per
-    // tile (Q^T is made once per item) and the softmax statistics are plain vector ops. The
-    // alternative, S = Q K^T, needs a d x 64 K transpose per tile: skipping that copy (wrong
-    // results, timing only) ran ~25% faster at d = 128; this layout removes it.
-    TileGemm<false>(df, cols, B, d, StridedMatrix{w.k_rows, d_pad, 1}, w.q_cols, B, w.scores, B);
-    const bool unmasked = mask.CoversAll(static_cast<int64_t>(first), static_cast<int64_t>(rows),
-                                         key0, static_cast<int64_t>(cols));
-    for (size_t i = 0; i < B; i += N) hn::StoreU(neg_inf, df, w.tile_max + i);
-    for (size_t j = 0; j < cols; ++j) {
-      ScoreKeyRow(df, transform, w.scores + j * B, static_cast<int64_t>(first),
-                  mask.Queries(key0 + static_cast<int64_t>(j)), unmasked, w.tile_max);
+    if (short_rows) {
+      ShortRowsKeyTile(df, p, w, first, rows, key0, cols);
+    } else {
+      QueryLanesKeyTile(df, p, w, first, rows, key0, cols);
     }
-    // Online softmax per query lane: a query that has seen nothing yet keeps max -inf and shifts
-    // by 0, so its P is exp(-inf) = 0 and its O and sum stay 0. tile_max becomes the O rescale.
-    for (size_t i = 0; i < B; i += N) {
-      const auto old_max = hn::LoadU(df, w.row_max + i);
-      const auto new_max = hn::Max(old_max, hn::LoadU(df, w.tile_max + i));
-      const auto shift = hn::IfThenZeroElse(hn::Eq(new_max, neg_inf), new_max);
-      const auto rescale = hn::Exp(df, hn::Sub(old_max, shift));
-      hn::StoreU(new_max, df, w.row_max + i);
-      hn::StoreU(shift, df, w.tile_shift + i);
-      hn::StoreU(rescale, df, w.tile_max + i);
-      hn::StoreU(hn::Mul(hn::LoadU(df, w.row_sum + i), rescale), df, w.row_sum + i);
-      hn::StoreU(hn::Zero(df), df, w.tile_sum + i);
-    }
-    for (size_t j = 0; j < cols; ++j) ExpKeyRow(df, w.scores + j * B, w.tile_shift, w.tile_sum);
-    for (size_t i = 0; i < B; i += N) {
-      hn::StoreU(hn::Add(hn::LoadU(df, w.row_sum + i), hn::LoadU(df, w.tile_sum + i)), df,
-                 w.row_sum + i);
-    }
-    for (size_t r = 0; r < rows; ++r) {
-      const float rescale = w.tile_max[r];
-      if (rescale == 1.0f) continue;
-      float* o = w.acc_a + r * dv_pad;
-      const auto f = hn::Set(df, rescale);
-      for (size_t j = 0; j < dv_pad; j += N) hn::StoreU(hn::Mul(hn::LoadU(df, o + j), f), df, o + j);
-    }
-    // O += P V over the tile's real keys; P = (P^T)^T through A's strides.
-    TileGemm<true>(df, rows, dv_pad, cols, StridedMatrix{w.scores, 1, B}, w.v_rows, dv_pad, w.acc_a,
-                   dv_pad);
   }
 
   auto* o_base = static_cast<typename OutS::T*>(o_out);

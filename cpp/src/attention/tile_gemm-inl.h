@@ -31,8 +31,10 @@ inline constexpr size_t kGemmRows = 4;
 inline constexpr size_t kGemmVectors = 4;
 #elif HWY_TARGET <= HWY_AVX3
 // 32 zmm: 16 accumulators + 4 B + 1 A; 8 loads (4 B, 4 broadcasts) per 16 FMAs. With it the whole
-// forward ran at ~60-70% of the 2-thread FMA peak (Zen 5); 6x4 (24 accumulators, 10 loads per 24
-// FMAs) is the untried alternative.
+// forward ran at ~60-70% of the 2-thread FMA peak (Zen 5). 6x4 (24 accumulators, 10 loads per 24
+// FMAs) measured no better: forward d = 128, seq 4096, one thread, CPU ms, alternating runs:
+// 4x4 87-88 vs 6x4 88-95. Nor did 12x2 (half the B bytes streamed from L2 per FMA):
+// 2 threads, best of 6 alternating runs, 4x4 332 vs 12x2 275 GFLOP/s (typical runs ~186 both).
 inline constexpr size_t kGemmRows = 4;
 inline constexpr size_t kGemmVectors = 4;
 #else
@@ -48,41 +50,54 @@ struct StridedMatrix {
   size_t col;
 };
 
-template <bool kAccumulate, class DF>
-HWY_INLINE void GemmMicroTile(DF df, size_t rows, size_t depth, StridedMatrix a,
-                              const float* HWY_RESTRICT b, size_t ldb, float* HWY_RESTRICT c,
-                              size_t ldc) {
+// kRows rows of C (kRows <= kGemmRows) x kGemmVectors vectors. A row count below kGemmRows is its
+// own instantiation, so a short tile (a decode step's single query row, a tile's last rows) issues
+// only the FMAs it keeps: computing duplicate rows made a 1-row O += P V cost as much as 4 rows.
+template <size_t kRows, bool kAccumulate, class DF>
+HWY_INLINE void GemmMicroTile(DF df, size_t depth, StridedMatrix a, const float* HWY_RESTRICT b,
+                              size_t ldb, float* HWY_RESTRICT c, size_t ldc) {
   using V = hn::Vec<DF>;
   const size_t N = hn::Lanes(df);
-  V acc[kGemmRows][kGemmVectors];
-  const float* a_rows[kGemmRows];
-  // Rows past `rows` repeat the last valid row: they compute a duplicate that is never stored.
+  V acc[kRows][kGemmVectors];
   HWY_UNROLL(16)
-  for (size_t r = 0; r < kGemmRows; ++r) a_rows[r] = a.data + std::min(r, rows - 1) * a.row;
-  HWY_UNROLL(16)
-  for (size_t r = 0; r < kGemmRows; ++r) {
+  for (size_t r = 0; r < kRows; ++r) {
     HWY_UNROLL(16)
     for (size_t v = 0; v < kGemmVectors; ++v) {
-      acc[r][v] = kAccumulate && r < rows ? hn::LoadU(df, c + r * ldc + v * N) : hn::Zero(df);
+      acc[r][v] = kAccumulate ? hn::LoadU(df, c + r * ldc + v * N) : hn::Zero(df);
     }
   }
   for (size_t k = 0; k < depth; ++k) {
     V bv[kGemmVectors];
     HWY_UNROLL(16)
     for (size_t v = 0; v < kGemmVectors; ++v) bv[v] = hn::LoadU(df, b + k * ldb + v * N);
-    const size_t a_offset = k * a.col;
+    const float* a_k = a.data + k * a.col;
     HWY_UNROLL(16)
-    for (size_t r = 0; r < kGemmRows; ++r) {
-      const V av = hn::Set(df, a_rows[r][a_offset]);
+    for (size_t r = 0; r < kRows; ++r) {
+      const V av = hn::Set(df, a_k[r * a.row]);
       HWY_UNROLL(16)
       for (size_t v = 0; v < kGemmVectors; ++v) acc[r][v] = hn::MulAdd(av, bv[v], acc[r][v]);
     }
   }
   HWY_UNROLL(16)
-  for (size_t r = 0; r < kGemmRows; ++r) {
-    if (r >= rows) break;
+  for (size_t r = 0; r < kRows; ++r) {
     HWY_UNROLL(16)
     for (size_t v = 0; v < kGemmVectors; ++v) hn::StoreU(acc[r][v], df, c + r * ldc + v * N);
+  }
+}
+
+// One block of `rows` (1..kRows) rows of C across the full width, with the exact-row micro-tile.
+template <size_t kRows, bool kAccumulate, class DF>
+HWY_INLINE void GemmRowBlock(DF df, size_t rows, size_t width, size_t depth, StridedMatrix a,
+                             const float* HWY_RESTRICT b, size_t ldb, float* HWY_RESTRICT c,
+                             size_t ldc) {
+  if constexpr (kRows > 1) {
+    if (rows < kRows) {
+      return GemmRowBlock<kRows - 1, kAccumulate>(df, rows, width, depth, a, b, ldb, c, ldc);
+    }
+  }
+  const size_t step = kGemmVectors * hn::Lanes(df);
+  for (size_t j = 0; j < width; j += step) {
+    GemmMicroTile<kRows, kAccumulate>(df, depth, a, b + j, ldb, c + j, ldc);
   }
 }
 
@@ -90,13 +105,10 @@ HWY_INLINE void GemmMicroTile(DF df, size_t rows, size_t depth, StridedMatrix a,
 template <bool kAccumulate, class DF>
 HWY_INLINE void TileGemm(DF df, size_t rows, size_t width, size_t depth, StridedMatrix a,
                          const float* HWY_RESTRICT b, size_t ldb, float* HWY_RESTRICT c, size_t ldc) {
-  const size_t step = kGemmVectors * hn::Lanes(df);
   for (size_t r = 0; r < rows; r += kGemmRows) {
     const StridedMatrix a_block{a.data + r * a.row, a.row, a.col};
-    const size_t block_rows = std::min(kGemmRows, rows - r);
-    for (size_t j = 0; j < width; j += step) {
-      GemmMicroTile<kAccumulate>(df, block_rows, depth, a_block, b + j, ldb, c + r * ldc + j, ldc);
-    }
+    GemmRowBlock<kGemmRows, kAccumulate>(df, std::min(kGemmRows, rows - r), width, depth, a_block,
+                                         b, ldb, c + r * ldc, ldc);
   }
 }
 

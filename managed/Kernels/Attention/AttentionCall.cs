@@ -8,8 +8,10 @@ namespace Kernels.Attention;
 /// </summary>
 internal sealed class AttentionCall
 {
+    /// <param name="outputIsContiguous">Whether the caller's o is dense, when <paramref name="o"/> is a view of it that
+    /// reorders rows (see <see cref="GroupedDecode"/>); null = whether <paramref name="o"/> is dense.</param>
     internal AttentionCall(AttentionShape shape, AttentionOptions options,
-        AttentionStrides q, AttentionStrides k, AttentionStrides v, AttentionStrides o)
+        AttentionStrides q, AttentionStrides k, AttentionStrides v, AttentionStrides o, bool? outputIsContiguous = null)
     {
         Shape = shape;
         Scale = options.ScaleFor(shape.HeadDim);
@@ -22,7 +24,7 @@ internal sealed class AttentionCall
         KeyItems = (long)shape.Batch * shape.KvHeads * ((shape.SeqK + block - 1) / block);
         WorkspaceBytes = NativeMethods.kn_flash_attention_workspace_size((nuint)shape.HeadDim, (nuint)shape.ValueHeadDim);
         Strides = [q.Batch, q.Seq, q.Head, k.Batch, k.Seq, k.Head, v.Batch, v.Seq, v.Head, o.Batch, o.Seq, o.Head];
-        OutputIsContiguous = o == AttentionStrides.Contiguous(shape.SeqQ, shape.Heads, shape.ValueHeadDim);
+        OutputIsContiguous = outputIsContiguous ?? o == AttentionStrides.Contiguous(shape.SeqQ, shape.Heads, shape.ValueHeadDim);
     }
 
     /// <summary>Contiguous strides of every tensor of <paramref name="shape"/>.</summary>
@@ -44,7 +46,7 @@ internal sealed class AttentionCall
     /// <summary>{batch, seq, head} strides in elements of q, k, v and o, in that order (the native int64_t[3] x 4).</summary>
     internal long[] Strides { get; }
 
-    /// <summary>Whether o is dense: the split-KV path writes its merged result as one contiguous block.</summary>
+    /// <summary>Whether the caller's o is dense: the split-KV path is kept for dense outputs (a choice by shape and layout only).</summary>
     internal bool OutputIsContiguous { get; }
 
     /// <summary>Approximate FLOPs of one query tile against all keys (forward), for the threading threshold.</summary>

@@ -20,7 +20,9 @@ namespace Kernels.Attention;
 /// every output element is computed by one thread in a fixed order, so results are bitwise identical across runs and
 /// thread counts on a given SIMD target. A forward call with fewer than 8 such tiles and at least 2048 keys (decoding)
 /// also splits the keys into ranges of 1024, computed in parallel into fp32 partials and merged exactly
-/// (<see cref="AttentionMerge"/>) in ascending order; that choice depends on the shape only.</para>
+/// (<see cref="AttentionMerge"/>) in ascending order; that choice depends on the shape only. A grouped-query call with one
+/// query row per head (and no left window) first packs each group's query heads as the rows of one tile over their shared
+/// kv head, so K and V are read once per group; tiles are then counted after packing.</para>
 /// </remarks>
 public static unsafe class FlashAttention
 {
@@ -95,7 +97,21 @@ public static unsafe class FlashAttention
             return;
         }
 
-        var call = new AttentionCall(shape, options, qStrides, kStrides, vStrides, oStrides);
+        if (GroupedDecode.Applies(shape, options))
+        {
+            float[] groupedLse = GC.AllocateUninitializedArray<float>((int)shape.RowCount);
+            RunForward(GroupedDecode.Call(shape, options, qStrides, kStrides, vStrides, oStrides), dtype, q, k, v, o, groupedLse);
+            GroupedDecode.ReorderLse(groupedLse, lse, shape);
+            return;
+        }
+        RunForward(new AttentionCall(shape, options, qStrides, kStrides, vStrides, oStrides), dtype, q, k, v, o, lse);
+    }
+
+    private static void RunForward<T>(AttentionCall call, kn_dtype dtype, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v,
+        Span<T> o, Span<float> lse)
+        where T : unmanaged
+    {
+        AttentionShape shape = call.Shape;
         int splits = SplitKeyForward.SplitsFor(call);
         fixed (T* pq = q)
         fixed (T* pk = k)

@@ -22,7 +22,7 @@ internal static unsafe class SplitKeyForward
     /// <summary>At most this many ranges, bounding the partial buffers.</summary>
     private const int MaxSplits = 64;
 
-    /// <summary>Ranges for this call, or 0 for the ordinary path (always for a strided output).</summary>
+    /// <summary>Ranges for this call, or 0 for the ordinary path (always for a caller's strided output).</summary>
     internal static int SplitsFor(AttentionCall call)
     {
         int splits = (int)Math.Min(MaxSplits, (call.Shape.SeqK + KeysPerSplit - 1) / KeysPerSplit);
@@ -58,7 +58,19 @@ internal static unsafe class SplitKeyForward
             AttentionMerge.Merge<float>(mergedO, mergedLse, partialO.AsSpan(split * outputLength, outputLength),
                 partialLse.AsSpan(split * rows, rows), mergedO, mergedLse, shape.ValueHeadDim);
         }
-        Conversion.Convert<float, T>(mergedO, o);
+        // Row by row through o's strides: a grouped decode's view (see GroupedDecode) orders rows differently in memory.
+        long[] layout = call.Strides;
+        int dv = shape.ValueHeadDim, row = 0;
+        for (int b = 0; b < shape.Batch; b++)
+        {
+            for (int s = 0; s < shape.SeqQ; s++)
+            {
+                for (int h = 0; h < shape.Heads; h++, row++)
+                {
+                    Conversion.Convert<float, T>(mergedO.Slice(row * dv, dv), o.Slice((int)(b * layout[9] + s * layout[10] + h * layout[11]), dv));
+                }
+            }
+        }
         mergedLse.CopyTo(lse);
     }
 }

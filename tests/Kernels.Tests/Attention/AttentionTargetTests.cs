@@ -14,6 +14,10 @@ public class AttentionTargetTests(string target) : PerTargetFixture(target)
         AttentionCase.Of("causal-long-q", 1, 128, 97, 1, 1, 64, causal: true),
         AttentionCase.Of("window-softcap", 1, 97, 97, 2, 1, 32, windowLeft: 7, windowRight: 3, softcap: 2f, scale: 0.5f),
         AttentionCase.Of("d256-value-dim", 1, 65, 65, 1, 1, 256, valueHeadDim: 59),
+        // Few query rows (keys on the lanes), masked: a causal window over a tile of 20 rows.
+        AttentionCase.Of("short-rows-window", 1, 20, 150, 2, 1, 59, causal: true, windowLeft: 30, softcap: 2f),
+        // Grouped-query decode: 4 query heads per kv head packed as rows, split over the keys.
+        AttentionCase.Of("gqa-decode-split", 2, 1, 2100, 8, 2, 64, causal: true),
     ];
 
     [Test]
