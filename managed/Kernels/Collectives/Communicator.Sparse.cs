@@ -1,3 +1,4 @@
+using System.Buffers;
 using Kernels.Collectives.Algorithms;
 using Kernels.Collectives.Protocol;
 using Kernels.Execution;
@@ -51,6 +52,9 @@ public sealed partial class Communicator
     /// (zero where no rank has an entry), accumulated in fp32 in rank order and then entry order, rounded once — the
     /// same bits on every rank.
     /// </summary>
+    /// <remarks>When the ranks together set at least <see cref="CommunicatorOptions.SparseDenseThreshold"/> of the index
+    /// space (mean per rank), each rank sums its entries into a dense vector and the dense all-reduce runs instead — the
+    /// same result for f32, and for 16-bit types unless a rank repeats an index.</remarks>
     /// <param name="indices">This rank's indices, each in [0, <c>dense.Length</c>).</param>
     /// <param name="values">One value per index.</param>
     /// <param name="dense">The result; its length is the index space and must be the same on every rank. Written only on success.</param>
@@ -62,7 +66,7 @@ public sealed partial class Communicator
         CheckEntries<T>(indices, values.Length, dense.Length);
         ThrowIfUnusable();
         _worker.WaitUntilIdle();
-        SumEntries(GatherEntries(Runner(cancellationToken), indices.ToArray(), values.ToArray(), dense.Length), dense.Length).WriteDense(dense);
+        GatherSummed(Runner(cancellationToken), indices.ToArray(), values.ToArray(), dense);
     }
 
     /// <summary>Queues a sparse all-gather summed into <paramref name="dense"/>; see
@@ -77,7 +81,7 @@ public sealed partial class Communicator
         int indexSpace = dense.Length;
         return new ValueTask(EnqueueComposite(cancellationToken, run =>
         {
-            SumEntries(GatherEntries(run, indexCopy, valueCopy, indexSpace), indexSpace).WriteDense(dense.Span);
+            GatherSummed(run, indexCopy, valueCopy, dense.Span);
             return true;
         }).AsTask());
     }
@@ -120,6 +124,8 @@ public sealed partial class Communicator
     /// Sparse reduce-scatter into a dense shard: <paramref name="shard"/> becomes this rank's shard of the sum of every
     /// rank's entries (zero where none), as in <see cref="SparseReduceScatter{T}(ReadOnlySpan{int}, ReadOnlySpan{T}, int, CancellationToken)"/>.
     /// </summary>
+    /// <remarks>Above <see cref="CommunicatorOptions.SparseDenseThreshold"/> the dense reduce-scatter of each rank's
+    /// densified entries runs instead, as for the dense-result all-gather.</remarks>
     /// <param name="indices">This rank's indices, each in [0, <paramref name="indexSpace"/>).</param>
     /// <param name="values">One value per index.</param>
     /// <param name="indexSpace">Size of the dense vector; the same on every rank.</param>
@@ -133,7 +139,7 @@ public sealed partial class Communicator
         CheckShardOutput(indexSpace, shard.Length, nameof(shard));
         ThrowIfUnusable();
         _worker.WaitUntilIdle();
-        ScatterEntries(Runner(cancellationToken), indices.ToArray(), values.ToArray(), indexSpace).WriteDense(shard);
+        ScatterSummed(Runner(cancellationToken), indices.ToArray(), values.ToArray(), indexSpace, shard);
     }
 
     /// <summary>Queues a sparse reduce-scatter into <paramref name="shard"/>; see
@@ -148,7 +154,7 @@ public sealed partial class Communicator
         T[] valueCopy = values.ToArray();
         return new ValueTask(EnqueueComposite(cancellationToken, run =>
         {
-            ScatterEntries(run, indexCopy, valueCopy, indexSpace).WriteDense(shard.Span);
+            ScatterSummed(run, indexCopy, valueCopy, indexSpace, shard.Span);
             return true;
         }).AsTask());
     }
@@ -193,9 +199,76 @@ public sealed partial class Communicator
 
     /// <summary>Gathers every rank's entries; received indices are checked against the index space.</summary>
     private (int[] Indices, T[] Values, int[] Counts) GatherEntries<T>(CompositeRunner run, int[] indices, T[] values, int indexSpace)
-        where T : unmanaged
+        where T : unmanaged =>
+        GatherEntries(run, indices, values, indexSpace, EntryCounts(GatherHeaders(run, "SparseAllGather", indexSpace, [indices.Length])));
+
+    /// <summary>
+    /// The dense-result all-gather: the sum of every rank's entries, or — at or above the density threshold, decided
+    /// from the gathered counts so every rank decides alike — the dense all-reduce of each rank's own entries summed
+    /// into a dense vector. The two agree bitwise for f32, and for 16-bit types when no rank repeats an index (the
+    /// dense path rounds a rank's repeated entries to the element type before adding other ranks').
+    /// </summary>
+    private void GatherSummed<T>(CompositeRunner run, int[] indices, T[] values, Span<T> dense) where T : unmanaged
     {
-        long[] headers = GatherHeaders(run, "SparseAllGather", indexSpace, [indices.Length]);
+        long[] counts = EntryCounts(GatherHeaders(run, "SparseAllGather", dense.Length, [indices.Length]));
+        if (SparseDensity.PrefersDense(counts.Sum(), Size, dense.Length, _settings.SparseDenseThreshold))
+        {
+            AllReduceDensified(run, "SparseAllGather", indices, values, dense.Length, dense, shardOnly: false);
+        }
+        else
+        {
+            SumEntries(GatherEntries(run, indices, values, dense.Length, counts), dense.Length).WriteDense(dense);
+        }
+    }
+
+    /// <summary>
+    /// The dense path of the sparse collectives: this rank's entries summed (fp32, entry order, rounded once) into a
+    /// dense vector, then the dense all-reduce, or reduce-scatter when <paramref name="shardOnly"/>, into <paramref name="result"/>.
+    /// </summary>
+    private unsafe void AllReduceDensified<T>(CompositeRunner run, string operation, int[] indices, T[] values, int indexSpace,
+        Span<T> result, bool shardOnly) where T : unmanaged
+    {
+        var own = new SparseAccumulator(0, indexSpace);
+        own.Add(operation, Rank, indices, values);
+        // Pooled, as the accumulator's arrays: a vector per call would be a large-object allocation per call.
+        T[] vector = ArrayPool<T>.Shared.Rent(indexSpace);
+        T[] output = shardOnly ? ArrayPool<T>.Shared.Rent(result.Length) : vector;
+        try
+        {
+            own.WriteDense<T>(vector.AsSpan(0, indexSpace));
+            (Interop.kn_dtype dtype, Interop.kn_reduce_op nativeOp, float scale) = ReductionOf<T>(ReduceOp.Sum);
+            CollectiveDescriptor scatter = Describe<T>(CollectiveKind.ReduceScatter, indexSpace, op: (int)ReduceOp.Sum);
+            run(operation, call =>
+            {
+                fixed (T* input = vector)
+                fixed (T* destination = output)
+                {
+                    var args = new ReductionArgs(dtype, sizeof(T), nativeOp, scale, indexSpace, (byte*)input, (byte*)destination);
+                    if (shardOnly)
+                    {
+                        ShardedReduceScatter.Run(call, args, scatter);
+                    }
+                    else
+                    {
+                        RunAllReduce<T>(call, args, ReduceOp.Sum, bufferOffset: -1);
+                    }
+                }
+            });
+            output.AsSpan(0, result.Length).CopyTo(result);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(vector);
+            if (shardOnly)
+            {
+                ArrayPool<T>.Shared.Return(output);
+            }
+        }
+    }
+
+    /// <summary>Every rank's entry count from the gathered headers, checked.</summary>
+    private long[] EntryCounts(long[] headers)
+    {
         var counts = new long[Size];
         long total = 0;
         for (int rank = 0; rank < Size; rank++)
@@ -208,6 +281,13 @@ public sealed partial class Communicator
             }
             counts[rank] = count;
         }
+        return counts;
+    }
+
+    private (int[] Indices, T[] Values, int[] Counts) GatherEntries<T>(CompositeRunner run, int[] indices, T[] values, int indexSpace, long[] counts)
+        where T : unmanaged
+    {
+        long total = counts.Sum();
         var allIndices = new int[total];
         var allValues = new T[total];
         GatherV(run, "SparseAllGather", indices, allIndices, counts);
@@ -236,7 +316,29 @@ public sealed partial class Communicator
 
     private SparseAccumulator ScatterEntries<T>(CompositeRunner run, int[] indices, T[] values, int indexSpace) where T : unmanaged
     {
-        // Bucket by owner shard, keeping each bucket in entry order.
+        (int[] sendIndices, T[] sendValues, long[] sendCounts) = BucketedByOwner(indices, values, indexSpace);
+        long[] matrix = CountMatrix(GatherHeaders(run, "SparseReduceScatter", indexSpace, sendCounts));
+        return ExchangeAndSum(run, sendIndices, sendValues, matrix, indexSpace);
+    }
+
+    /// <summary>The dense-shard reduce-scatter: the sparse exchange, or the dense reduce-scatter above the density threshold (see <see cref="GatherSummed"/>).</summary>
+    private void ScatterSummed<T>(CompositeRunner run, int[] indices, T[] values, int indexSpace, Span<T> shard) where T : unmanaged
+    {
+        (int[] sendIndices, T[] sendValues, long[] sendCounts) = BucketedByOwner(indices, values, indexSpace);
+        long[] matrix = CountMatrix(GatherHeaders(run, "SparseReduceScatter", indexSpace, sendCounts));
+        if (SparseDensity.PrefersDense(matrix.Sum(), Size, indexSpace, _settings.SparseDenseThreshold))
+        {
+            AllReduceDensified(run, "SparseReduceScatter", indices, values, indexSpace, shard, shardOnly: true);
+        }
+        else
+        {
+            ExchangeAndSum(run, sendIndices, sendValues, matrix, indexSpace).WriteDense(shard);
+        }
+    }
+
+    /// <summary>The entries grouped by owner shard, each group in entry order, and the group sizes.</summary>
+    private (int[] Indices, T[] Values, long[] Counts) BucketedByOwner<T>(int[] indices, T[] values, int indexSpace) where T : unmanaged
+    {
         var owners = new int[indices.Length];
         var sendCounts = new long[Size];
         for (int i = 0; i < indices.Length; i++)
@@ -257,8 +359,12 @@ public sealed partial class Communicator
             sendIndices[position] = indices[i];
             sendValues[position] = values[i];
         }
+        return (sendIndices, sendValues, sendCounts);
+    }
 
-        long[] headers = GatherHeaders(run, "SparseReduceScatter", indexSpace, sendCounts);
+    /// <summary>The gathered count matrix (row p: rank p's entries for each owner q), checked.</summary>
+    private long[] CountMatrix(long[] headers)
+    {
         var matrix = new long[Size * Size];
         long received = 0;
         for (int p = 0; p < Size; p++)
@@ -277,6 +383,17 @@ public sealed partial class Communicator
         if (received > Array.MaxLength)
         {
             throw new CollectiveDataException("SparseReduceScatter", Rank, $"{received} entries for this rank exceed an array");
+        }
+        return matrix;
+    }
+
+    private SparseAccumulator ExchangeAndSum<T>(CompositeRunner run, int[] sendIndices, T[] sendValues, long[] matrix, int indexSpace)
+        where T : unmanaged
+    {
+        long received = 0;
+        for (int p = 0; p < Size; p++)
+        {
+            received += matrix[p * Size + Rank];
         }
         var receivedIndices = new int[received];
         var receivedValues = new T[received];

@@ -24,6 +24,16 @@ public sealed class CommunicatorOptions
     /// <summary>Bytes each rank reserves for <see cref="Communicator.AllocateBuffer{T}(int)"/> (address space; pages are touched only when used). Default 256 MiB.</summary>
     public long BufferHeapBytes { get; init; } = 256L << 20;
 
+    /// <summary>
+    /// Mean fraction of the index space each rank sets at and above which the sparse collectives that return dense
+    /// results (<see cref="Communicator.SparseAllGather{T}(ReadOnlySpan{int}, ReadOnlySpan{T}, Span{T}, CancellationToken)"/>
+    /// and <see cref="Communicator.SparseReduceScatter{T}(ReadOnlySpan{int}, ReadOnlySpan{T}, int, Span{T}, CancellationToken)"/>)
+    /// densify their entries and run the dense all-reduce / reduce-scatter instead, as SparCML does. Every rank must
+    /// use the same value. 0 always takes the dense path, <see cref="double.PositiveInfinity"/> never. Default
+    /// <see cref="SparseDensity.DefaultThreshold"/>, the crossover the benchmark suite measures (collectives report).
+    /// </summary>
+    public double SparseDenseThreshold { get; init; } = SparseDensity.DefaultThreshold;
+
     /// <summary>Log each all-reduce's algorithm choice to stderr; null: on when <c>KN_DEBUG=1</c>.</summary>
     public bool? Debug { get; init; }
 }

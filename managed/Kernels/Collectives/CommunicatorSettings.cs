@@ -4,7 +4,8 @@ using Kernels.Collectives.Algorithms;
 namespace Kernels.Collectives;
 
 /// <summary><see cref="CommunicatorOptions"/> with every value resolved against the environment; identical on all ranks of an in-process job.</summary>
-internal sealed record CommunicatorSettings(TimeSpan Timeout, CollectiveAlgorithm Algorithm, int SlotBytes, long HeapBytes, bool Debug)
+internal sealed record CommunicatorSettings(TimeSpan Timeout, CollectiveAlgorithm Algorithm, int SlotBytes, long HeapBytes, bool Debug,
+    double SparseDenseThreshold)
 {
     internal const int MinimumSlotBytes = 4096;
 
@@ -26,6 +27,11 @@ internal sealed record CommunicatorSettings(TimeSpan Timeout, CollectiveAlgorith
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.BufferHeapBytes, "CommunicatorOptions.BufferHeapBytes must not be negative.");
         }
+        if (double.IsNaN(options.SparseDenseThreshold) || options.SparseDenseThreshold < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SparseDenseThreshold,
+                "CommunicatorOptions.SparseDenseThreshold must be a non-negative number (infinity: never dense).");
+        }
         if (!Enum.IsDefined(options.Algorithm))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Algorithm, "Undefined CollectiveAlgorithm.");
@@ -34,7 +40,8 @@ internal sealed record CommunicatorSettings(TimeSpan Timeout, CollectiveAlgorith
             ? options.Algorithm
             : AlgorithmChoice.Parse(environment("KN_ALGO"));
         bool debug = options.Debug ?? environment("KN_DEBUG")?.Trim() == "1";
-        return new CommunicatorSettings(timeout, algorithm, options.StagingSlotBytes, options.BufferHeapBytes, debug);
+        return new CommunicatorSettings(timeout, algorithm, options.StagingSlotBytes, options.BufferHeapBytes, debug,
+            options.SparseDenseThreshold);
     }
 
     internal static CommunicatorSettings FromProcessEnvironment(CommunicatorOptions? options) =>

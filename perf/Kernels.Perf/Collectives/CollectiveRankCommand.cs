@@ -6,7 +6,7 @@ namespace Kernels.Perf.Collectives;
 /// <summary>
 /// <c>kernels-perf collective-rank --collectives a,b --sizes n,m --seconds s</c>: one rank of our shared-memory job
 /// (started by <see cref="SharedMemoryRanks"/> through the launcher, or by hand under <c>kernels-perf launch</c> or
-/// mpirun). Sweeps user spans, then <see cref="Communicator.AllocateBuffer{T}(int)"/> buffers; rank 0 prints one JSON
+/// mpirun), bound to its own core as mpirun binds the MPI ranks (<see cref="CoreBinding"/>). Sweeps user spans, then <see cref="Communicator.AllocateBuffer{T}(int)"/> buffers; rank 0 prints one JSON
 /// line per case (<see cref="PeerCase"/>).
 /// </summary>
 public static class CollectiveRankCommand
@@ -24,7 +24,18 @@ public static class CollectiveRankCommand
         // Room for the largest buffer (all-reduce: the whole vector) plus the heap's alignment; the same on every rank.
         var options = new CommunicatorOptions { BufferHeapBytes = Math.Max(plan.LargestBytes + (16L << 20), 64L << 20) };
         using Communicator communicator = Communicator.FromEnvironment(options);
+        CoreBinding.BindCurrentThread(communicator.Rank);
         var sweep = new RankSweep(communicator, plan.Seconds);
+        // An untimed pass of the smallest case of each kind first, as nccl-tests' warm-up iterations: the first case
+        // of a fresh process otherwise pays for its start-up (JIT tiering, page faults) on both ranks — 8 B all-reduce:
+        // 100-260 µs first, 3-6 µs when the same case ran again in the same process — which the native peers never pay.
+        foreach (BufferKind kind in new[] { BufferKind.Spans, BufferKind.Buffers })
+        {
+            foreach (string collective in plan.Collectives)
+            {
+                sweep.Run("warm-up", collective, plan.Sizes.Min(), kind);
+            }
+        }
         foreach ((BufferKind kind, string implementation) in new[]
         {
             (BufferKind.Spans, CollectiveNames.SharedSpans), (BufferKind.Buffers, CollectiveNames.SharedBuffers),

@@ -7,7 +7,9 @@ namespace Kernels.Perf.Collectives;
 /// reduce-scatter and all-gather of f32 (sum) with our communicator — ranks as threads (in-process transport) and as
 /// processes over shared memory (user spans and AllocateBuffer buffers) — against MPI (kn_peer_mpi under mpirun) and
 /// Gloo's ring all-reduce (kn_peer_gloo). One item per collective and size; the child-process contenders sweep all
-/// planned sizes once, during the first item. About a minute in a full run (50-75 s here), a few seconds with --quick.
+/// planned sizes once, during the first item. Then the sparse all-gather's time vs density on its sparse and dense
+/// paths (<see cref="SparseCrossover"/>) and the fused all-reduce + add + RMSNorm against the unfused pair
+/// (<see cref="FusedComparison"/>). About 80 s in a full run, a few seconds with --quick.
 /// </summary>
 public sealed class CollectivesGroup : IBenchmarkGroup
 {
@@ -24,9 +26,23 @@ public sealed class CollectivesGroup : IBenchmarkGroup
                      select (Collective: collective, Bytes: bytes, Name: $"{Name}/{collective}/f32/{CollectiveNames.SizeLabel(bytes)}"))
             .Where(c => context.Options.Filter is null || c.Name.Contains(context.Options.Filter, StringComparison.OrdinalIgnoreCase))
             .ToList();
+        var items = new List<BenchmarkItem>();
+        foreach ((string name, double estimate, Func<IReadOnlyList<Measurement>> measure) in new (string, double, Func<IReadOnlyList<Measurement>>)[]
+        {
+            ($"{Name}/{SparseCrossover.Family}/f32", 2 * SparseCrossover.Densities(quick).Count * (1.6 * seconds + 0.3),
+                () => SparseCrossover.Measure(quick, seconds)),
+            ($"{Name}/{FusedComparison.Family}/f32", 2 * FusedComparison.Tokens(quick).Count * (1.6 * seconds + 0.3),
+                () => FusedComparison.Measure(quick, seconds)),
+        })
+        {
+            if (context.Options.Filter is null || name.Contains(context.Options.Filter, StringComparison.OrdinalIgnoreCase))
+            {
+                items.Add(new BenchmarkItem(name, estimate, _ => measure()));
+            }
+        }
         if (cases.Count == 0)
         {
-            return [];
+            return items;
         }
         var plan = new SweepPlan(cases.Select(c => c.Bytes).Distinct().Order().ToList(), cases.Select(c => c.Collective).Distinct().ToList(), seconds);
         var children = new ChildSweeps(plan);
@@ -37,7 +53,7 @@ public sealed class CollectivesGroup : IBenchmarkGroup
         {
             threads ??= ctx.Own(new ThreadRanks(seconds));
             return Measure(children, threads, c.Collective, c.Bytes);
-        })).ToList();
+        })).Concat(items).ToList();
     }
 
     /// <summary>The timed budget plus warm-up, and for the largest sizes the few calls that exceed it.</summary>

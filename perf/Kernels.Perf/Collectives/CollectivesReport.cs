@@ -43,6 +43,10 @@ public static class CollectivesReport
             string value = string.Join(" · ", OursAcrossProcesses.Select(ours => $"{Short(ours)} {HeadlineFigures.Ratio(WorstRatioOverSizes(all, ours, CollectiveNames.Gloo))}"));
             yield return new Headline("all-reduce f32, 2 processes, vs Gloo (worst size)", value, "min over sizes of our busbw / gloo::AllreduceRing busbw; target >= 5x everywhere");
         }
+        foreach (Headline headline in SparseAndFusedReport.Headlines(all))
+        {
+            yield return headline;
+        }
         if (Find(all, CollectiveNames.AllReduce, 8, CollectiveNames.SharedSpans) is { } ours8 && Find(all, CollectiveNames.AllReduce, 8, CollectiveNames.Mpi) is { } mpi8)
         {
             yield return new Headline("all-reduce 8 B latency, 2 processes", $"{Micros(ours8.Seconds)} vs MPI {Micros(mpi8.Seconds)}",
@@ -83,6 +87,7 @@ public static class CollectivesReport
         {
             Table(md, all, collective, stream);
         }
+        md.Append(SparseAndFusedReport.Section(all));
         return md.ToString();
     }
 

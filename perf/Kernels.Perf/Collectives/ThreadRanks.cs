@@ -4,7 +4,7 @@ namespace Kernels.Perf.Collectives;
 
 /// <summary>
 /// Our collectives with the in-process transport (<see cref="Communicator.CreateInProcess"/>): the ranks are two
-/// threads of this process, each running the same case as a process rank would.
+/// threads of this process, each bound to its own core and running the same case as a process rank would.
 /// </summary>
 internal sealed class ThreadRanks(double seconds) : IDisposable
 {
@@ -22,6 +22,7 @@ internal sealed class ThreadRanks(double seconds) : IDisposable
         {
             try
             {
+                CoreBinding.BindCurrentThread(rank);
                 results[rank] = new RankSweep(communicator, seconds).Run(CollectiveNames.Threads, collective, bytes, BufferKind.Spans);
             }
             catch (Exception e)

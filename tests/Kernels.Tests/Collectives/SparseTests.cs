@@ -74,6 +74,53 @@ public class SparseTests
         }
     }
 
+    /// <summary>Forces each side of the density switch: for f32 the dense path gives the sparse path's bits.</summary>
+    [TestCase(2), TestCase(3), CancelAfter(30_000)]
+    public void Dense_path_above_the_threshold_gives_the_sparse_paths_bits(int size)
+    {
+        float[][] Run(double threshold, bool shardOnly)
+        {
+            using var job = new TestJob(size, new CommunicatorOptions { StagingSlotBytes = 4096, SparseDenseThreshold = threshold, Timeout = TimeSpan.FromSeconds(30) });
+            var results = new float[size][];
+            job.Run(comm =>
+            {
+                (int[] indices, float[] values) = Entries(comm.Rank);
+                var result = new float[shardOnly ? comm.ShardOf(IndexSpace, comm.Rank).Length : IndexSpace];
+                if (shardOnly)
+                {
+                    comm.SparseReduceScatter<float>(indices, values, IndexSpace, result);
+                }
+                else
+                {
+                    comm.SparseAllGather<float>(indices, values, result);
+                }
+                results[comm.Rank] = result;
+            });
+            return results;
+        }
+
+        foreach (bool shardOnly in new[] { false, true })
+        {
+            float[][] sparse = Run(double.PositiveInfinity, shardOnly), dense = Run(0, shardOnly);
+            double[] expected = DenseSum(size);
+            for (int rank = 0; rank < size; rank++)
+            {
+                Compare.Bitwise<float>(dense[rank], sparse[rank], $"rank {rank}, {(shardOnly ? "reduce-scatter" : "all-gather")}");
+                if (!shardOnly)
+                {
+                    CollectiveData.AssertReduced<float>(dense[rank], expected, $"rank {rank}");
+                }
+            }
+        }
+    }
+
+    [TestCase(0.1, 200, 2, false), TestCase(0.1, 199, 2, true), TestCase(0.5, 1000, 1, false), TestCase(0, 0, 0, false)]
+    public void Density_switch_compares_the_mean_fraction_per_rank(double threshold, long entries, int ranks, bool sparse)
+    {
+        bool dense = SparseDensity.PrefersDense(entries, Math.Max(ranks, 1), ranks == 0 ? 0 : 1000, threshold);
+        Assert.That(dense, Is.EqualTo(!sparse));
+    }
+
     [TestCase(1), TestCase(2), TestCase(3), TestCase(4), TestCase(5), CancelAfter(30_000)]
     public void ReduceScatter_gives_each_rank_the_sums_in_its_shard(int size)
     {

@@ -9,8 +9,8 @@ namespace Kernels.Collectives.Algorithms;
 /// <see cref="PeerSeconds"/> per peer waited on; bytes moved by memcpy cost 1/<see cref="CopyBytesPerSecond"/>, bytes
 /// read or written by reduce/convert kernels 1/<see cref="ReduceBytesPerSecond"/> (in-process runs at 2 ranks on this
 /// machine class: the reduction, not the copying, dominates; one-shot and two-shot cross near 4-8 KiB).
-/// One-shot: 1 all-peer sync, copy 2S, reduce (n+1)S. Two-shot on spans: 2 syncs, copy 4S (in, gather), reduce
-/// S + S/n; on <see cref="CommunicatorBuffer{T}"/>s: 3 syncs, copy 2S(n-1)/n, reduce S + S/n. Halving/doubling with
+/// One-shot: 1 all-peer sync, copy 2S, reduce (n+1)S. Two-shot on spans: 2 syncs, copy 2S(n-1)/n in (peers'
+/// pieces only) and 2S out, reduce S + S/n; on <see cref="CommunicatorBuffer{T}"/>s: 3 syncs, copy 2S(n-1)/n, reduce S + S/n. Halving/doubling with
 /// w = 4/element size (fp32 partials) and p the largest power of two &lt;= n: 1 all-peer and 2 log2 p partner syncs
 /// (+2 when folding), reduce S + wS in, 3wS(p-1)/p halving, wS + S out (+3wS folding), copy 2wS(p-1)/p doubling.
 /// The benchmark suite measures the real crossovers; on shared memory halving/doubling rarely wins.
@@ -38,7 +38,7 @@ internal static class AlgorithmChoice
         double oneShot = allPeerSync + 2 * s / CopyBytesPerSecond + (n + 1) * s / ReduceBytesPerSecond;
         double twoShot = onBuffers
             ? 3 * allPeerSync + 2 * s * (n - 1) / n / CopyBytesPerSecond + (s + s / n) / ReduceBytesPerSecond
-            : 2 * allPeerSync + 4 * s / CopyBytesPerSecond + (s + s / n) / ReduceBytesPerSecond;
+            : 2 * allPeerSync + (2 * s * (n - 1) / n + 2 * s) / CopyBytesPerSecond + (s + s / n) / ReduceBytesPerSecond;
         int powerOfTwo = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)size + 1) / 2;
         int levels = System.Numerics.BitOperations.Log2((uint)powerOfTwo);
         bool folds = size > powerOfTwo;

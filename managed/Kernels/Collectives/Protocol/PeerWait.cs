@@ -47,7 +47,7 @@ internal static unsafe class PeerWait
             }
 
             // Progress first, then loss: a peer that finished its part and then closed is not lost to us.
-            ThrowIfLost(endpoint, pending, cause);
+            ThrowIfLost(endpoint, pending, counterOffset, target, cause);
             disposal.ThrowIfCancellationRequested();
             cancellation.ThrowIfCancellationRequested();
             long now = Stopwatch.GetTimestamp();
@@ -64,14 +64,17 @@ internal static unsafe class PeerWait
         }
     }
 
-    private static void ThrowIfLost(RankEndpoint endpoint, ulong pending, WaitCause cause)
+    private static void ThrowIfLost(RankEndpoint endpoint, ulong pending, int counterOffset, ulong target, WaitCause cause)
     {
         List<int>? lost = null;
         List<string>? reasons = null;
         for (ulong scan = pending; scan != 0; scan &= scan - 1)
         {
             int rank = BitOperations.TrailingZeroCount(scan);
-            if (endpoint.Transport.IsLost(rank, out string reason))
+            // Re-read the counter after the loss check: between the progress scan and IsLost the peer may have
+            // reached the target, finished and exited (its mapping stays readable), which is not a loss.
+            if (endpoint.Transport.IsLost(rank, out string reason)
+                && Volatile.Read(ref *(ulong*)((byte*)endpoint.Header(rank) + counterOffset)) < target)
             {
                 (lost ??= []).Add(rank);
                 (reasons ??= []).Add(reason);
