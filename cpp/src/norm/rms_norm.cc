@@ -1,7 +1,12 @@
 // kn_rms_norm: per row y = x / sqrt(mean(x^2) + eps) * weight, fp32 accumulation.
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "norm/rms_norm.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "norm/norm_params.h"
 #include "norm/rms_row-inl.h"
@@ -38,16 +43,42 @@ HWY_INLINE SquareSums<DF> SumSquares(DF df, const typename S::T* x, size_t cols)
   return acc;
 }
 
+// The row's scale factor, out of line so the regular and the streaming row loops below share one
+// copy of its code (the NaN a NaN row yields depends on the compiler's operand order).
 template <class S>
-HWY_NOINLINE void RmsNormRows(const NormParams& p) {
+HWY_NOINLINE float RowInvRms(const typename S::T* x, size_t cols, float eps) {
   const hn::ScalableTag<float> df;
-  const auto* w = static_cast<const typename S::T*>(p.weight);
+  return SumSquares<S>(df, x, cols).InvRms(df, cols, eps);
+}
+
+// kLarge: the output goes to DRAM anyway, so stores are non-temporal (StreamStores) and the next
+// row is prefetched during the weighting pass.
+template <class S, bool kLarge, class DF>
+HWY_INLINE void RmsNormRowRange(DF df, const NormParams& p, const typename S::T* w) {
+  using Out = std::conditional_t<kLarge, StreamStores<S>, S>;
   for (size_t r = 0; r < p.rows; ++r) {
     const auto* x = static_cast<const typename S::T*>(p.x) + r * p.cols;
     auto* y = static_cast<typename S::T*>(p.y) + r * p.cols;
     // Two passes over x: the row (tens of KiB at most) is still in L1/L2 for the second.
-    const float inv = SumSquares<S>(df, x, p.cols).InvRms(df, p.cols, p.eps);
-    WeightRow<S>(df, x, w, y, p.cols, inv);
+    const float inv = RowInvRms<S>(x, p.cols, p.eps);
+    WeightRow<Out, kLarge>(df, x, w, y, p.cols, inv, r + 1 < p.rows ? x + p.cols : x);
+  }
+}
+
+template <class S>
+HWY_NOINLINE void RmsNormRows(const NormParams& p) {
+  const hn::ScalableTag<float> df;
+  const auto* w = static_cast<const typename S::T*>(p.weight);
+  const size_t row_bytes = p.cols * sizeof(typename S::T);
+  const size_t align = StreamAlign(df);
+  // Non-temporal stores when the output is large and every row starts aligned (then every Store2
+  // of WeightRow is aligned); otherwise regular stores.
+  if (p.rows * row_bytes >= kRmsNormStreamMinBytes &&
+      reinterpret_cast<uintptr_t>(p.y) % align == 0 && row_bytes % align == 0) {
+    RmsNormRowRange<S, true>(df, p, w);
+    hwy::FlushStream();
+  } else {
+    RmsNormRowRange<S, false>(df, p, w);
   }
 }
 

@@ -46,13 +46,21 @@ HWY_INLINE void WeightVector(DF df, const typename S::T* x, const typename S::T*
 }
 
 // y = (x * inv) * w over one row. y may alias x exactly: each block loads before it stores.
-template <class S, class DF>
+// With kPrefetch, `next` (`cols` readable elements: the following row) is prefetched alongside,
+// so its sum-of-squares pass finds it in cache while this pass mostly touches L1.
+template <class S, bool kPrefetch = false, class DF>
 HWY_INLINE void WeightRow(DF df, const typename S::T* x, const typename S::T* w, typename S::T* y,
-                          size_t cols, float inv) {
+                          size_t cols, float inv, const typename S::T* next = nullptr) {
   const size_t N = hn::Lanes(df);
   const auto vinv = hn::Set(df, inv);
   size_t i = 0;
   for (; i + 4 * N <= cols; i += 4 * N) {
+    if (kPrefetch) {
+      const char* line = reinterpret_cast<const char*>(next + i);
+      for (size_t off = 0; off < 4 * N * sizeof(typename S::T); off += 64) {
+        hwy::Prefetch(line + off);
+      }
+    }
     hn::Vec<DF> x0, x1, x2, x3, w0, w1, w2, w3;
     S::Load2(df, x + i, x0, x1);
     S::Load2(df, x + i + 2 * N, x2, x3);

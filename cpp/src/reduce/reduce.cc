@@ -1,7 +1,11 @@
 // kn_reduce and kn_reduce_accumulate: dst = op(a, b) * scale, element-wise, fp32 arithmetic.
+#include <cstddef>
+#include <cstdint>
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "reduce/reduce.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "reduce/reduce_params.h"
 #include "simd/float_storage-inl.h"
@@ -96,14 +100,31 @@ HWY_NOINLINE void ReduceRange(const typename S::T* a, const typename S::T* b, ty
 }
 
 template <class S, class Op>
-HWY_INLINE void ReduceScaled(const ReduceParams& p) {
-  const auto* a = static_cast<const typename S::T*>(p.a);
-  const auto* b = static_cast<const typename S::T*>(p.b);
-  auto* dst = static_cast<typename S::T*>(p.dst);
-  if (p.scale == 1.0f) {
-    ReduceRange<S, Op, false>(a, b, dst, p.count, p.scale);
+HWY_INLINE void ReduceScaledWith(const typename S::T* a, const typename S::T* b,
+                                 typename S::T* dst, size_t count, float scale) {
+  if (scale == 1.0f) {
+    ReduceRange<S, Op, false>(a, b, dst, count, scale);
   } else {
-    ReduceRange<S, Op, true>(a, b, dst, p.count, p.scale);
+    ReduceRange<S, Op, true>(a, b, dst, count, scale);
+  }
+}
+
+template <class S, class Op>
+HWY_INLINE void ReduceScaled(const ReduceParams& p) {
+  using T = typename S::T;
+  const auto* a = static_cast<const T*>(p.a);
+  const auto* b = static_cast<const T*>(p.b);
+  auto* dst = static_cast<T*>(p.dst);
+  const size_t align = StreamAlign(hn::ScalableTag<float>());
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(dst);
+  if (p.count * sizeof(T) >= kReduceStreamMinBytes && addr % sizeof(T) == 0) {
+    // Regular stores up to the first aligned destination, then non-temporal stores.
+    const size_t head = ((align - addr % align) % align) / sizeof(T);
+    ReduceScaledWith<S, Op>(a, b, dst, head, p.scale);
+    ReduceScaledWith<StreamStores<S>, Op>(a + head, b + head, dst + head, p.count - head, p.scale);
+    hwy::FlushStream();
+  } else {
+    ReduceScaledWith<S, Op>(a, b, dst, p.count, p.scale);
   }
 }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -258,6 +259,48 @@ struct BF16Storage {
     hn::StoreU(hn::BitCast(du16, hn::Or(hn::ShiftRight<16>(ulo), uhi)), du16, p);
     lo = hn::BitCast(df, ulo);
     hi = hn::BitCast(df, uhi);
+  }
+#endif
+};
+
+// ---- non-temporal stores ----------------------------------------------------------------------
+// StreamStores<S> is S with Store2 (the bulk of a kernel's output) written by non-temporal stores,
+// which skip the write-allocate read of the destination line. The caller guarantees that every
+// Store2 address is aligned to StreamAlign(df) bytes and calls hwy::FlushStream() once done.
+// Single-vector Store (remainders) and tails keep regular stores. Only f32 and bf16 have it
+// (f16 stays S: the tuned kernels are f32/bf16, see the callers); results are bit-identical.
+template <class DF>
+HWY_INLINE size_t StreamAlign(DF df) {
+  return hn::Lanes(df) * sizeof(float);
+}
+
+template <class S>
+struct StreamStores : S {};
+
+template <>
+struct StreamStores<F32Storage> : F32Storage {
+  template <class DF, class V = hn::Vec<DF>>
+  static HWY_INLINE void Store2(DF df, V lo, V hi, T* p) {
+    hn::Stream(lo, df, p);
+    hn::Stream(hi, df, p + hn::Lanes(df));
+  }
+};
+
+template <>
+struct StreamStores<BF16Storage> : BF16Storage {
+#if HWY_TARGET == HWY_SCALAR
+  template <class DF, class V = hn::Vec<DF>>
+  static HWY_INLINE void Store2(DF df, V lo, V hi, T* p) {
+    BF16Storage::Store2(df, lo, hi, p);
+  }
+#else
+  template <class DF, class V = hn::Vec<DF>>
+  static HWY_INLINE void Store2(DF df, V lo, V hi, T* p) {
+    const hn::Repartition<uint16_t, DF> du16;
+    const hn::RebindToUnsigned<DF> du;
+    const auto bits = hn::Or(hn::ShiftRight<16>(BF16UpperFromF32(df, lo)),
+                             hn::And(BF16UpperFromF32(df, hi), hn::Set(du, 0xFFFF0000u)));
+    hn::Stream(hn::BitCast(du16, bits), du16, p);
   }
 #endif
 };
