@@ -251,6 +251,21 @@ HWY_AFTER_NAMESPACE();
 namespace kn {
 HWY_EXPORT(FlashBackwardKeyValue);
 HWY_EXPORT(FlashBackwardQuery);
+
+namespace {
+// Both passes read the same forward tensors over a range of items; only the gradients differ.
+void SetForwardTensors(BackwardParams& bp, const void* q, const void* k, const void* v, const void* o,
+                       const float* lse, const void* d_o, size_t item_begin, size_t item_count) {
+  bp.q = q;
+  bp.k = k;
+  bp.v = v;
+  bp.o = o;
+  bp.lse = lse;
+  bp.d_o = d_o;
+  bp.item_begin = item_begin;
+  bp.item_count = item_count;
+}
+}  // namespace
 }  // namespace kn
 
 extern "C" KN_API kn_status kn_flash_attention_backward_dkdv(
@@ -271,16 +286,9 @@ extern "C" KN_API kn_status kn_flash_attention_backward_dkdv(
   // Empty tensors may come as null pointers (seq_k > 0 here, as there are items).
   KN_CHECK_ARG(k && v && dk && dv && (seq_q == 0 || (q && o && lse && d_o)),
                "%s: q, k, v, o, lse, d_o, dk and dv must not be null", kFn);
-  bp.q = q;
-  bp.k = k;
-  bp.v = v;
-  bp.o = o;
-  bp.lse = lse;
-  bp.d_o = d_o;
+  kn::SetForwardTensors(bp, q, k, v, o, lse, d_o, item_begin, item_count);
   bp.dk = dk;
   bp.dv = dv;
-  bp.item_begin = item_begin;
-  bp.item_count = item_count;
   HWY_DYNAMIC_DISPATCH(kn::FlashBackwardKeyValue)(bp);
   return KN_OK;
 }
@@ -303,15 +311,8 @@ extern "C" KN_API kn_status kn_flash_attention_backward_dq(
   // Empty tensors may come as null pointers (seq_q > 0 here, as there are items).
   KN_CHECK_ARG(q && o && lse && d_o && dq && (seq_k == 0 || (k && v)),
                "%s: q, k, v, o, lse, d_o and dq must not be null", kFn);
-  bp.q = q;
-  bp.k = k;
-  bp.v = v;
-  bp.o = o;
-  bp.lse = lse;
-  bp.d_o = d_o;
+  kn::SetForwardTensors(bp, q, k, v, o, lse, d_o, item_begin, item_count);
   bp.dq = dq;
-  bp.item_begin = item_begin;
-  bp.item_count = item_count;
   HWY_DYNAMIC_DISPATCH(kn::FlashBackwardQuery)(bp);
   return KN_OK;
 }

@@ -43,12 +43,7 @@ public static unsafe class FlashAttention
         where T : unmanaged
     {
         options ??= AttentionOptions.Default;
-        shape.Validate(nameof(shape));
-        options.Validate(nameof(options));
-        CheckLength(q.Length, shape.QueryLength, nameof(q));
-        CheckLength(k.Length, shape.KeyLength, nameof(k));
-        CheckLength(v.Length, shape.ValueLength, nameof(v));
-        CheckLength(o.Length, shape.OutputLength, nameof(o));
+        CheckDenseForwardLengths(shape, options, q.Length, k.Length, v.Length, o.Length);
         (AttentionStrides qs, AttentionStrides ks, AttentionStrides vs, AttentionStrides os) = AttentionCall.ContiguousStrides(shape);
         Forward(q, qs, k, ks, v, vs, o, os, lse, shape, options);
     }
@@ -76,13 +71,8 @@ public static unsafe class FlashAttention
     {
         kn_dtype dtype = ElementTypes.Of<T>();
         options ??= AttentionOptions.Default;
-        shape.Validate(nameof(shape));
-        options.Validate(nameof(options));
-        qStrides.Validate(q.Length, shape.Batch, shape.SeqQ, shape.Heads, shape.HeadDim, nameof(q), isOutput: false);
-        kStrides.Validate(k.Length, shape.Batch, shape.SeqK, shape.KvHeads, shape.HeadDim, nameof(k), isOutput: false);
-        vStrides.Validate(v.Length, shape.Batch, shape.SeqK, shape.KvHeads, shape.ValueHeadDim, nameof(v), isOutput: false);
-        oStrides.Validate(o.Length, shape.Batch, shape.SeqQ, shape.Heads, shape.ValueHeadDim, nameof(o), isOutput: true);
-        CheckLength(lse.Length, shape.RowCount, nameof(lse));
+        CheckForwardViews(shape, options, q.Length, qStrides, k.Length, kStrides, v.Length, vStrides, o.Length, oStrides,
+            oIsWritten: true, lse.Length);
         ReadOnlySpan<T> output = o;
         ReadOnlySpan<float> logSumExp = lse;
         SpanRules.NoOverlap(q, output, nameof(q), nameof(o), exactAliasAllowed: false);
@@ -167,12 +157,7 @@ public static unsafe class FlashAttention
         where T : unmanaged
     {
         options ??= AttentionOptions.Default;
-        shape.Validate(nameof(shape));
-        options.Validate(nameof(options));
-        CheckLength(q.Length, shape.QueryLength, nameof(q));
-        CheckLength(k.Length, shape.KeyLength, nameof(k));
-        CheckLength(v.Length, shape.ValueLength, nameof(v));
-        CheckLength(o.Length, shape.OutputLength, nameof(o));
+        CheckDenseForwardLengths(shape, options, q.Length, k.Length, v.Length, o.Length);
         CheckLength(dO.Length, shape.OutputLength, nameof(dO));
         CheckLength(dq.Length, shape.QueryLength, nameof(dq));
         CheckLength(dk.Length, shape.KeyLength, nameof(dk));
@@ -209,13 +194,8 @@ public static unsafe class FlashAttention
     {
         kn_dtype dtype = ElementTypes.Of<T>();
         options ??= AttentionOptions.Default;
-        shape.Validate(nameof(shape));
-        options.Validate(nameof(options));
-        qStrides.Validate(q.Length, shape.Batch, shape.SeqQ, shape.Heads, shape.HeadDim, nameof(q), isOutput: false);
-        kStrides.Validate(k.Length, shape.Batch, shape.SeqK, shape.KvHeads, shape.HeadDim, nameof(k), isOutput: false);
-        vStrides.Validate(v.Length, shape.Batch, shape.SeqK, shape.KvHeads, shape.ValueHeadDim, nameof(v), isOutput: false);
-        oStrides.Validate(o.Length, shape.Batch, shape.SeqQ, shape.Heads, shape.ValueHeadDim, nameof(o), isOutput: false);
-        CheckLength(lse.Length, shape.RowCount, nameof(lse));
+        CheckForwardViews(shape, options, q.Length, qStrides, k.Length, kStrides, v.Length, vStrides, o.Length, oStrides,
+            oIsWritten: false, lse.Length);
         oStrides.Validate(dO.Length, shape.Batch, shape.SeqQ, shape.Heads, shape.ValueHeadDim, nameof(dO), isOutput: false);
         qStrides.Validate(dq.Length, shape.Batch, shape.SeqQ, shape.Heads, shape.HeadDim, nameof(dq), isOutput: true);
         kStrides.Validate(dk.Length, shape.Batch, shape.SeqK, shape.KvHeads, shape.HeadDim, nameof(dk), isOutput: true);
@@ -277,6 +257,37 @@ public static unsafe class FlashAttention
         SpanRules.NoOverlap(o, gradient, nameof(o), name, exactAliasAllowed: false);
         SpanRules.NoOverlap(dO, gradient, nameof(dO), name, exactAliasAllowed: false);
         SpanRules.NoOverlap(lse, gradient, nameof(lse), name, exactAliasAllowed: false);
+    }
+
+    /// <summary>
+    /// The dense overloads' checks of the shape, the options and the forward call's q, k, v and o (the backward call takes
+    /// them again). Dense tensors must have exactly the shape's length; the strided overload only checks that views fit.
+    /// </summary>
+    private static void CheckDenseForwardLengths(AttentionShape shape, AttentionOptions options, int q, int k, int v, int o)
+    {
+        shape.Validate(nameof(shape));
+        options.Validate(nameof(options));
+        CheckLength(q, shape.QueryLength, nameof(q));
+        CheckLength(k, shape.KeyLength, nameof(k));
+        CheckLength(v, shape.ValueLength, nameof(v));
+        CheckLength(o, shape.OutputLength, nameof(o));
+    }
+
+    /// <summary>
+    /// Validates the shape, the options and the views of the forward call's tensors, which the backward call takes again as
+    /// inputs; <paramref name="oIsWritten"/> is true only for the forward call, where o must not overlap itself.
+    /// </summary>
+    private static void CheckForwardViews(AttentionShape shape, AttentionOptions options, int q, AttentionStrides qStrides,
+        int k, AttentionStrides kStrides, int v, AttentionStrides vStrides, int o, AttentionStrides oStrides, bool oIsWritten,
+        int lse)
+    {
+        shape.Validate(nameof(shape));
+        options.Validate(nameof(options));
+        qStrides.Validate(q, shape.Batch, shape.SeqQ, shape.Heads, shape.HeadDim, nameof(q), isOutput: false);
+        kStrides.Validate(k, shape.Batch, shape.SeqK, shape.KvHeads, shape.HeadDim, nameof(k), isOutput: false);
+        vStrides.Validate(v, shape.Batch, shape.SeqK, shape.KvHeads, shape.ValueHeadDim, nameof(v), isOutput: false);
+        oStrides.Validate(o, shape.Batch, shape.SeqQ, shape.Heads, shape.ValueHeadDim, nameof(o), isOutput: oIsWritten);
+        CheckLength(lse, shape.RowCount, nameof(lse));
     }
 
     private static void CheckLength(int actual, long expected, string name)

@@ -49,11 +49,7 @@ public static class RingAttention
     {
         ElementTypes.Of<T>();
         ShardPlan plan = ShardPlan.Create(communicator, localShape, layout, options ?? AttentionOptions.Default, allowWindow: false);
-        CheckLength(q.Length, localShape.QueryLength, nameof(q));
-        CheckLength(k.Length, localShape.KeyLength, nameof(k));
-        CheckLength(v.Length, localShape.ValueLength, nameof(v));
-        CheckLength(o.Length, localShape.OutputLength, nameof(o));
-        CheckLength(lse.Length, localShape.RowCount, nameof(lse));
+        LocalShardLengths.CheckForward(localShape, q.Length, k.Length, v.Length, o.Length, lse.Length);
 
         AttentionShape chunk = plan.Chunk;
         int keyLength = (int)localShape.KeyLength, size = plan.Size, chunks = plan.ChunksPerRank;
@@ -145,15 +141,8 @@ public static class RingAttention
     {
         ElementTypes.Of<T>();
         ShardPlan plan = ShardPlan.Create(communicator, localShape, layout, options ?? AttentionOptions.Default, allowWindow: false);
-        CheckLength(q.Length, localShape.QueryLength, nameof(q));
-        CheckLength(k.Length, localShape.KeyLength, nameof(k));
-        CheckLength(v.Length, localShape.ValueLength, nameof(v));
-        CheckLength(o.Length, localShape.OutputLength, nameof(o));
-        CheckLength(lse.Length, localShape.RowCount, nameof(lse));
-        CheckLength(dO.Length, localShape.OutputLength, nameof(dO));
-        CheckLength(dq.Length, localShape.QueryLength, nameof(dq));
-        CheckLength(dk.Length, localShape.KeyLength, nameof(dk));
-        CheckLength(dv.Length, localShape.ValueLength, nameof(dv));
+        LocalShardLengths.CheckBackward(localShape, q.Length, k.Length, v.Length, o.Length, lse.Length, dO.Length, dq.Length,
+            dk.Length, dv.Length);
 
         AttentionShape chunk = plan.Chunk;
         int keyLength = (int)localShape.KeyLength, size = plan.Size, chunks = plan.ChunksPerRank;
@@ -231,14 +220,6 @@ public static class RingAttention
         {
             int offset = (b * plan.Local.SeqQ + chunk * plan.ChunkLength) * rowElements;
             FloatAccumulation.Add(sum.Slice(offset, length), pair.Slice(offset, length), scratch);
-        }
-    }
-
-    private static void CheckLength(int actual, long expected, string name)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"{name} has {actual} elements but the local shape needs {expected}.", name);
         }
     }
 }

@@ -40,11 +40,7 @@ public static class UlyssesAttention
         options ??= AttentionOptions.Default;
         ShardPlan.Create(communicator, localShape, layout, options, allowWindow: true);
         CheckHeads(localShape, communicator.Size);
-        CheckLength(q.Length, localShape.QueryLength, nameof(q));
-        CheckLength(k.Length, localShape.KeyLength, nameof(k));
-        CheckLength(v.Length, localShape.ValueLength, nameof(v));
-        CheckLength(o.Length, localShape.OutputLength, nameof(o));
-        CheckLength(lse.Length, localShape.RowCount, nameof(lse));
+        LocalShardLengths.CheckForward(localShape, q.Length, k.Length, v.Length, o.Length, lse.Length);
 
         AttentionShape s = localShape;
         int size = communicator.Size;
@@ -100,15 +96,8 @@ public static class UlyssesAttention
         options ??= AttentionOptions.Default;
         ShardPlan.Create(communicator, localShape, layout, options, allowWindow: true);
         CheckHeads(localShape, communicator.Size);
-        CheckLength(q.Length, localShape.QueryLength, nameof(q));
-        CheckLength(k.Length, localShape.KeyLength, nameof(k));
-        CheckLength(v.Length, localShape.ValueLength, nameof(v));
-        CheckLength(o.Length, localShape.OutputLength, nameof(o));
-        CheckLength(lse.Length, localShape.RowCount, nameof(lse));
-        CheckLength(dO.Length, localShape.OutputLength, nameof(dO));
-        CheckLength(dq.Length, localShape.QueryLength, nameof(dq));
-        CheckLength(dk.Length, localShape.KeyLength, nameof(dk));
-        CheckLength(dv.Length, localShape.ValueLength, nameof(dv));
+        LocalShardLengths.CheckBackward(localShape, q.Length, k.Length, v.Length, o.Length, lse.Length, dO.Length, dq.Length,
+            dk.Length, dv.Length);
 
         AttentionShape s = localShape;
         int size = communicator.Size;
@@ -168,14 +157,6 @@ public static class UlyssesAttention
         if (whole > int.MaxValue)
         {
             throw new ArgumentException($"a head slice of the whole sequence has {whole} elements, more than a span holds.", "localShape");
-        }
-    }
-
-    private static void CheckLength(int actual, long expected, string name)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"{name} has {actual} elements but the local shape needs {expected}.", name);
         }
     }
 }

@@ -140,31 +140,12 @@ public sealed class CompressedAllReduce
 
     /// <summary>Writes this rank's state (worker and server error-feedback memory, compressor state), with the world size and rank.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="state"/> is null.</exception>
-    public void SaveState(Stream state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        using var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true);
-        WriteState(writer);
-    }
+    public void SaveState(Stream state) => StateStream.Save(state, WriteState);
 
     /// <summary>Replaces the state with one saved by an identically configured instance on the same rank of a job of the same size.</summary>
     /// <exception cref="ArgumentException">(names <c>state</c>) Not compression state, another format version, protocol, compressor,
     /// error feedback, shape, world size or rank, or truncated; nothing changes then.</exception>
-    public void RestoreState(Stream state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        using var reader = new BinaryReader(state, System.Text.Encoding.UTF8, leaveOpen: true);
-        Action install;
-        try
-        {
-            install = ReadState(reader);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new ArgumentException("The saved compression state cannot be restored: it is truncated. Nothing was changed.", StateFormat.ParameterName, e);
-        }
-        install();
-    }
+    public void RestoreState(Stream state) => StateStream.Restore(state, ReadState);
 
     internal void WriteState(BinaryWriter writer)
     {

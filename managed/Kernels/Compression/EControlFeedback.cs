@@ -34,12 +34,7 @@ internal sealed class EControlFeedback(float eta) : ErrorFeedback
         return message;
     }
 
-    internal override void Reconstruct(Span<float> aggregate)
-    {
-        CheckAggregate(aggregate, _receiverEstimate);
-        _receiverEstimate ??= Filled(aggregate.Length, -0f);
-        ResidualArithmetic.AccumulateInto(_receiverEstimate, aggregate);
-    }
+    internal override void Reconstruct(Span<float> aggregate) => AddToReceiverEstimate(ref _receiverEstimate, aggregate);
 
     internal override void SaveState(BinaryWriter writer) => SaveArrays(writer, _error, _estimate, _receiverEstimate);
 

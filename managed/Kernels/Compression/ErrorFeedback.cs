@@ -113,6 +113,17 @@ public abstract class ErrorFeedback
         }
     }
 
+    /// <summary>
+    /// Receiver side of the kinds that track an estimate (EF21, EControl): the ranks' aggregates are innovations, so the
+    /// receiver keeps their running sum, started at -0 so that the first sum is exactly the first aggregate.
+    /// </summary>
+    private protected void AddToReceiverEstimate(ref float[]? receiverEstimate, Span<float> aggregate)
+    {
+        CheckAggregate(aggregate, receiverEstimate);
+        receiverEstimate ??= Filled(aggregate.Length, -0f);
+        ResidualArithmetic.AccumulateInto(receiverEstimate, aggregate);
+    }
+
     private protected static float[] Filled(long length, float value)
     {
         var values = new float[length];

@@ -49,31 +49,12 @@ public sealed class ErrorFeedbackCompressor<TMessage> : ICompressor<TMessage> wh
 
     /// <summary>Writes the state of the error-feedback layer and the compressor to <paramref name="state"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="state"/> is null.</exception>
-    public void SaveState(Stream state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        using var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true);
-        WriteState(writer);
-    }
+    public void SaveState(Stream state) => StateStream.Save(state, WriteState);
 
     /// <summary>Replaces the state with one written by <see cref="SaveState"/> of an identically configured instance.</summary>
     /// <exception cref="ArgumentException">(names <c>state</c>) The data is not compression state, has another format version, was saved by
     /// another compressor, error-feedback kind or settings, for another shape than this instance's, or is truncated. Nothing changes then.</exception>
-    public void RestoreState(Stream state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        using var reader = new BinaryReader(state, System.Text.Encoding.UTF8, leaveOpen: true);
-        Action install;
-        try
-        {
-            install = ReadState(reader);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new ArgumentException("The saved compression state cannot be restored: it is truncated. Nothing was changed.", StateFormat.ParameterName, e);
-        }
-        install();
-    }
+    public void RestoreState(Stream state) => StateStream.Restore(state, ReadState);
 
     /// <summary>What <see cref="SaveState"/> writes, into a writer shared with an enclosing object's state.</summary>
     internal void WriteState(BinaryWriter writer)

@@ -114,10 +114,8 @@ public sealed class OneBitAdam
 
     /// <summary>Writes the step, moments and 1-bit error memory, with the settings, world size and rank.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="state"/> is null.</exception>
-    public void SaveState(Stream state)
+    public void SaveState(Stream state) => StateStream.Save(state, writer =>
     {
-        ArgumentNullException.ThrowIfNull(state);
-        using var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true);
         StateFormat.WriteHeader(writer);
         StateFormat.WriteKind(writer, _options.Kind);
         writer.Write(_communicator.Size);
@@ -126,38 +124,29 @@ public sealed class OneBitAdam
         StateFormat.WriteFloats(writer, _momentum);
         StateFormat.WriteFloats(writer, _variance);
         _momentumAllReduce.WriteState(writer);
-    }
+    });
 
     /// <summary>Replaces the state with one saved by an identically configured instance on the same rank of a job of the same size.</summary>
     /// <exception cref="ArgumentException">(names <c>state</c>) Not compression state, another version, settings, parameter count,
     /// world size or rank, or truncated; nothing changes then.</exception>
-    public void RestoreState(Stream state)
+    public void RestoreState(Stream state) => StateStream.Restore(state, reader =>
     {
-        ArgumentNullException.ThrowIfNull(state);
-        using var reader = new BinaryReader(state, System.Text.Encoding.UTF8, leaveOpen: true);
-        long step;
-        float[] momentum, variance;
-        Action installErrors;
-        try
+        StateFormat.ReadHeader(reader);
+        StateFormat.ReadKind(reader, _options.Kind);
+        StateFormat.ReadPlacement(reader, _communicator.Size, _communicator.Rank);
+        long step = reader.ReadInt64();
+        if (step < 0) throw StateFormat.Invalid($"its step counter is negative ({step}).");
+        float[] momentum = StateFormat.ReadFloats(reader, _length, "momentum");
+        float[] variance = StateFormat.ReadFloats(reader, _length, "variance");
+        Action installErrors = _momentumAllReduce.ReadState(reader);
+        return () =>
         {
-            StateFormat.ReadHeader(reader);
-            StateFormat.ReadKind(reader, _options.Kind);
-            StateFormat.ReadPlacement(reader, _communicator.Size, _communicator.Rank);
-            step = reader.ReadInt64();
-            if (step < 0) throw StateFormat.Invalid($"its step counter is negative ({step}).");
-            momentum = StateFormat.ReadFloats(reader, _length, "momentum");
-            variance = StateFormat.ReadFloats(reader, _length, "variance");
-            installErrors = _momentumAllReduce.ReadState(reader);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new ArgumentException("The saved compression state cannot be restored: it is truncated. Nothing was changed.", StateFormat.ParameterName, e);
-        }
-        installErrors();
-        _step = step;
-        _momentum = momentum;
-        _variance = variance;
-    }
+            installErrors();
+            _step = step;
+            _momentum = momentum;
+            _variance = variance;
+        };
+    });
 
     private void CheckLengths(ReadOnlySpan<float> parameters, ReadOnlySpan<float> gradient)
     {

@@ -40,9 +40,7 @@ public static unsafe class RmsNorm
         CheckShape(x.Length, rows, cols, nameof(x));
         SpanRules.SameLength(x, (ReadOnlySpan<T>)y, nameof(x), nameof(y));
         CheckWeight(weight.Length, cols);
-        SpanRules.NoOverlap(x, (ReadOnlySpan<T>)y, nameof(x), nameof(y), exactAliasAllowed: true);
-        SpanRules.NoOverlap(weight, (ReadOnlySpan<T>)y, nameof(weight), nameof(y), exactAliasAllowed: false);
-        SpanRules.PositiveFinite(eps, nameof(eps));
+        CheckOutputAndEps(x, weight, y, eps);
         if (rows == 0)
         {
             return;
@@ -95,9 +93,7 @@ public static unsafe class RmsNorm
         SpanRules.NoOverlap(x, (ReadOnlySpan<T>)residual, nameof(x), nameof(residual), exactAliasAllowed: false);
         SpanRules.NoOverlap(weight, (ReadOnlySpan<T>)residual, nameof(weight), nameof(residual), exactAliasAllowed: false);
         SpanRules.NoOverlap((ReadOnlySpan<T>)residual, (ReadOnlySpan<T>)y, nameof(residual), nameof(y), exactAliasAllowed: false);
-        SpanRules.NoOverlap(x, (ReadOnlySpan<T>)y, nameof(x), nameof(y), exactAliasAllowed: true);
-        SpanRules.NoOverlap(weight, (ReadOnlySpan<T>)y, nameof(weight), nameof(y), exactAliasAllowed: false);
-        SpanRules.PositiveFinite(eps, nameof(eps));
+        CheckOutputAndEps(x, weight, y, eps);
         if (rows == 0)
         {
             return;
@@ -152,6 +148,16 @@ public static unsafe class RmsNorm
         {
             throw new ArgumentException($"{name} has {length} elements but rows * cols = {rows} * {cols} = {elements}.", name);
         }
+    }
+
+    /// <summary>The last checks of both operations, which write y from x and weight the same way: y may be exactly x (in place)
+    /// but may not overlap it otherwise, nor overlap weight; eps must be finite and positive.</summary>
+    private static void CheckOutputAndEps<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> y, float eps)
+        where T : unmanaged
+    {
+        SpanRules.NoOverlap(x, y, nameof(x), nameof(y), exactAliasAllowed: true);
+        SpanRules.NoOverlap(weight, y, nameof(weight), nameof(y), exactAliasAllowed: false);
+        SpanRules.PositiveFinite(eps, nameof(eps));
     }
 
     private static void CheckWeight(int weightLength, int cols)

@@ -59,14 +59,7 @@ internal static unsafe class ShardedReduceScatter
 
     private static void RunInBuffers(CollectiveCall call, in ReductionArgs args, CollectiveDescriptor descriptor)
     {
-        CollectiveDescriptor[] all = call.Arrive(descriptor);
-        Span<nint> sources = stackalloc nint[call.Size];
-        (long myOffset, long myLength) = Shards.Of(args.Count, call.Size, call.Rank);
-        for (int rank = 0; rank < call.Size; rank++)
-        {
-            sources[rank] = (nint)(call.Transport.HeapOf(rank) + all[rank].BufferOffset + myOffset * args.ElementSize);
-        }
-        OrderedReduction.Reduce(args.DType, args.ElementSize, args.NativeOp, sources, (byte*)sources[call.Rank], myLength, args.Scale);
+        TwoShot.ReduceOwnShardInBuffers(call, args, descriptor);
         call.Publish(1);
         call.WaitAll(1);
     }

@@ -96,14 +96,7 @@ internal static unsafe class TwoShot
     private static void AllReduceInBuffers(CollectiveCall call, in ReductionArgs args, CollectiveDescriptor descriptor)
     {
         int size = call.Size, me = call.Rank, elementSize = args.ElementSize;
-        CollectiveDescriptor[] all = call.Arrive(descriptor);
-        Span<nint> sources = stackalloc nint[size];
-        (long myOffset, long myLength) = Shards.Of(args.Count, size, me);
-        for (int rank = 0; rank < size; rank++)
-        {
-            sources[rank] = (nint)(call.Transport.HeapOf(rank) + all[rank].BufferOffset + myOffset * elementSize);
-        }
-        OrderedReduction.Reduce(args.DType, elementSize, args.NativeOp, sources, (byte*)sources[me], myLength, args.Scale);
+        CollectiveDescriptor[] all = ReduceOwnShardInBuffers(call, args, descriptor);
         call.Publish(1);
 
         byte* myBuffer = call.Transport.HeapOf(me) + all[me].BufferOffset;
@@ -117,6 +110,25 @@ internal static unsafe class TwoShot
         }
         call.Publish(2);
         call.WaitAll(2);
+    }
+
+    /// <summary>
+    /// The reduce-scatter half for <see cref="CommunicatorBuffer{T}"/>s (also <see cref="ShardedReduceScatter"/>'s): arrives,
+    /// then reduces shard r of every rank's buffer in rank order, in place over this rank's shard r. Returns every rank's
+    /// descriptor; the caller publishes step 1 ("reduced") itself.
+    /// </summary>
+    internal static CollectiveDescriptor[] ReduceOwnShardInBuffers(CollectiveCall call, in ReductionArgs args, CollectiveDescriptor descriptor)
+    {
+        int size = call.Size, me = call.Rank, elementSize = args.ElementSize;
+        CollectiveDescriptor[] all = call.Arrive(descriptor);
+        Span<nint> sources = stackalloc nint[size];
+        (long myOffset, long myLength) = Shards.Of(args.Count, size, me);
+        for (int rank = 0; rank < size; rank++)
+        {
+            sources[rank] = (nint)(call.Transport.HeapOf(rank) + all[rank].BufferOffset + myOffset * elementSize);
+        }
+        OrderedReduction.Reduce(args.DType, elementSize, args.NativeOp, sources, (byte*)sources[me], myLength, args.Scale);
+        return all;
     }
 
     /// <summary>Element range of round piece <paramref name="pieceStart"/>.. of <paramref name="shard"/>, in the whole vector.</summary>

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Kernels.Collectives.Mpi;
+using Kernels.Tests.Support;
 using NUnit.Framework;
 
 namespace Kernels.Tests.Collectives.Mpi;
@@ -36,7 +36,7 @@ public class MpiShimBindingTests
             .Where(import => import?.Value == MpiShimLibrary.LibraryName)
             .Select(import => import!.EntryPoint!)
             .ToHashSet();
-        HashSet<string> exported = DefinedDynamicSymbols(MpiShimLibrary.Library.File!);
+        HashSet<string> exported = DynamicSymbols.DefinedIn(MpiShimLibrary.Library.File!);
 
         Assert.That(imported, Is.Not.Empty);
         Assert.That(exported.Except(imported).Concat(imported.Except(exported)).Order(), Is.Empty,
@@ -62,20 +62,4 @@ public class MpiShimBindingTests
     }
 
     private static unsafe string Utf8(byte* text) => Marshal.PtrToStringUTF8((IntPtr)text) ?? "";
-
-    /// <summary>`nm -D --defined-only`, without the loader's _init/_fini.</summary>
-    private static HashSet<string> DefinedDynamicSymbols(string library)
-    {
-        var nm = new ProcessStartInfo("nm", ["-D", "--defined-only", library]) { RedirectStandardOutput = true };
-        using var process = Process.Start(nm)!;
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Zero, $"nm failed on {library}");
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(fields => fields.Length == 3 && fields[1] != "A")
-            .Select(fields => fields[2].Split('@')[0])
-            .Where(name => name is not ("_init" or "_fini"))
-            .ToHashSet();
-    }
 }
