@@ -24,7 +24,7 @@ namespace Kernels.Attention;
 /// query row per head (and no left window) first packs each group's query heads as the rows of one tile over their shared
 /// kv head, so K and V are read once per group; tiles are then counted after packing.</para>
 /// </remarks>
-public static unsafe class FlashAttention
+public static unsafe partial class FlashAttention
 {
     /// <summary>Computes the attention output <paramref name="o"/> and its log-sum-exp <paramref name="lse"/>.</summary>
     /// <param name="q">Queries, (Batch, SeqQ, Heads, HeadDim).</param>
