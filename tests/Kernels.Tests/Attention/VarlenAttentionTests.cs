@@ -67,7 +67,7 @@ public class VarlenAttentionTests
         return (o, lse);
     }
 
-    private sealed record ForwardCheck(VarlenCase Case) : IStorageTest
+    internal sealed record ForwardCheck(VarlenCase Case) : IStorageTest
     {
         public void Run<T>() where T : unmanaged
         {
@@ -83,7 +83,7 @@ public class VarlenAttentionTests
         }
     }
 
-    private sealed record BackwardCheck(VarlenCase Case) : IStorageTest
+    internal sealed record BackwardCheck(VarlenCase Case) : IStorageTest
     {
         public void Run<T>() where T : unmanaged
         {
