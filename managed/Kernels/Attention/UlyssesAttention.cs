@@ -11,11 +11,11 @@ namespace Kernels.Attention;
 /// takes the same path.
 /// </summary>
 /// <remarks>
-/// The re-sharding is built from <see cref="Communicator.AllToAll{T}(ReadOnlySpan{T}, Span{T}, CancellationToken)"/>: each
-/// rank sends each peer only that peer's head slice of its positions, so every byte crosses once. The forward runs
-/// two all-to-alls in (q, k and v together) and two out (o, and the fp32 log-sum-exp); the backward two in (q, k, v, o, dO;
-/// lse) and one out (dq, dk, dv).
-/// Heads and KvHeads must both be multiples of the world size; query head slice p then reads exactly kv head slice p.
+/// <para>The re-sharding is built from <see cref="Communicator.AllToAll{T}(ReadOnlySpan{T}, Span{T}, CancellationToken)"/>: each
+/// rank sends each peer only that peer's head slice of its positions, so every byte crosses once. The forward runs one
+/// all-to-all in (q, k and v together) and two out (o, and the fp32 log-sum-exp); the backward two in (q, k, v, o and dO
+/// together, and the log-sum-exp) and one out (dq, dk and dv together).</para>
+/// <para>Heads and KvHeads must both be multiples of the world size; query head slice p then reads exactly kv head slice p.</para>
 /// </remarks>
 public static class UlyssesAttention
 {

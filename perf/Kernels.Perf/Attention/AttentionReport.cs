@@ -95,7 +95,8 @@ public static class AttentionReport
         List<Measurement> ring = all.Where(m => m.Family == AttentionFamilies.Ring).ToList();
         if (ring.Count > 0)
         {
-            md.AppendLine("Ring attention (`RingAttention`, zigzag layout) at 2 in-process ranks, each on half the threads: time per ring " +
+            md.AppendLine("Ring attention (`RingAttention`, zigzag layout) at 2 ranks — threads of one process, or processes over shared " +
+                "memory — each on half the threads: time per ring " +
                 "step and overlap efficiency = compute time / step time (`RingTimings`; the K/V hop runs on the communicator's worker " +
                 "thread during the compute), mean of the ranks.").AppendLine();
             md.AppendLine("| Case | Threads per rank | ms per step | overlap |").AppendLine("|---|---|---|---|");
