@@ -44,15 +44,7 @@ public static unsafe partial class FlashAttention
         options ??= AttentionOptions.Default;
         PackedSequences packed = PackedSequences.Create(cuSeqlensQ, cuSeqlensK, heads, options, q.Length, k.Length, v.Length,
             o.Length, lse.Length);
-        ReadOnlySpan<T> output = o;
-        ReadOnlySpan<float> logSumExp = lse;
-        SpanRules.NoOverlap(q, output, nameof(q), nameof(o), exactAliasAllowed: false);
-        SpanRules.NoOverlap(k, output, nameof(k), nameof(o), exactAliasAllowed: false);
-        SpanRules.NoOverlap(v, output, nameof(v), nameof(o), exactAliasAllowed: false);
-        SpanRules.NoOverlap(q, logSumExp, nameof(q), nameof(lse), exactAliasAllowed: false);
-        SpanRules.NoOverlap(k, logSumExp, nameof(k), nameof(lse), exactAliasAllowed: false);
-        SpanRules.NoOverlap(v, logSumExp, nameof(v), nameof(lse), exactAliasAllowed: false);
-        SpanRules.NoOverlap(output, logSumExp, nameof(o), nameof(lse), exactAliasAllowed: false);
+        CheckOutputOverlap<T>(q, k, v, o, lse);
 
         fixed (T* pq = q)
         fixed (T* pk = k)
@@ -112,13 +104,7 @@ public static unsafe partial class FlashAttention
         CheckLength(dq.Length, q.Length, nameof(dq));
         CheckLength(dk.Length, k.Length, nameof(dk));
         CheckLength(dv.Length, v.Length, nameof(dv));
-        ReadOnlySpan<T> gq = dq, gk = dk, gv = dv;
-        CheckGradientOverlap(gq, nameof(dq), q, k, v, o, dO, lse);
-        CheckGradientOverlap(gk, nameof(dk), q, k, v, o, dO, lse);
-        CheckGradientOverlap(gv, nameof(dv), q, k, v, o, dO, lse);
-        SpanRules.NoOverlap(gq, gk, nameof(dq), nameof(dk), exactAliasAllowed: false);
-        SpanRules.NoOverlap(gq, gv, nameof(dq), nameof(dv), exactAliasAllowed: false);
-        SpanRules.NoOverlap(gk, gv, nameof(dk), nameof(dv), exactAliasAllowed: false);
+        CheckGradientsOverlap<T>(q, k, v, o, lse, dO, dq, dk, dv);
 
         fixed (T* pq = q)
         fixed (T* pk = k)

@@ -67,6 +67,14 @@ public class VarlenAttentionTests
         return (o, lse);
     }
 
+    private static AttentionResults<T> RunForwardAndBackward<T>(VarlenCase c, AttentionInputs<T> x) where T : unmanaged
+    {
+        (T[] o, float[] lse) = RunForward(c, x);
+        var r = new AttentionResults<T>(o, lse, new T[x.Q.Length], new T[x.K.Length], new T[x.V.Length]);
+        FlashAttention.BackwardVarlen<T>(x.Q, x.K, x.V, o, lse, x.DO, r.DQ, r.DK, r.DV, c.CuSeqlensQ, c.CuSeqlensK, c.Heads, c.Options);
+        return r;
+    }
+
     internal sealed record ForwardCheck(VarlenCase Case) : IStorageTest
     {
         public void Run<T>() where T : unmanaged
@@ -89,16 +97,12 @@ public class VarlenAttentionTests
         {
             VarlenCase c = Case;
             AttentionInputs<T> x = c.Inputs<T>(seed: 43);
-            (T[] o, float[] lse) = RunForward(c, x);
-            var dq = new T[x.Q.Length];
-            var dk = new T[x.K.Length];
-            var dv = new T[x.V.Length];
-            FlashAttention.BackwardVarlen<T>(x.Q, x.K, x.V, o, lse, x.DO, dq, dk, dv, c.CuSeqlensQ, c.CuSeqlensK, c.Heads, c.Options);
+            AttentionResults<T> r = RunForwardAndBackward(c, x);
             for (int i = 0; i < c.QueryLengths.Length; i++)
             {
                 (AttentionCase sequence, AttentionInputs<T> inputs) = c.Sequence(x, i);
-                AttentionChecks.BackwardResult<T>(sequence, inputs, c.QueryRows(dq, i, c.QueryRow), c.KeyRows(dk, i, c.KeyRow),
-                    c.KeyRows(dv, i, c.ValueRow), AttentionChecks.BackwardTolerance<T>(), $"{typeof(T).Name} {sequence}");
+                AttentionChecks.BackwardResult<T>(sequence, inputs, c.QueryRows(r.DQ, i, c.QueryRow), c.KeyRows(r.DK, i, c.KeyRow),
+                    c.KeyRows(r.DV, i, c.ValueRow), AttentionChecks.BackwardTolerance<T>(), $"{typeof(T).Name} {sequence}");
             }
         }
     }
@@ -109,25 +113,21 @@ public class VarlenAttentionTests
         {
             VarlenCase c = Case;
             AttentionInputs<T> x = c.Inputs<T>(seed: 47);
-            (T[] o, float[] lse) = RunForward(c, x);
-            var dq = new T[x.Q.Length];
-            var dk = new T[x.K.Length];
-            var dv = new T[x.V.Length];
-            FlashAttention.BackwardVarlen<T>(x.Q, x.K, x.V, o, lse, x.DO, dq, dk, dv, c.CuSeqlensQ, c.CuSeqlensK, c.Heads, c.Options);
+            AttentionResults<T> r = RunForwardAndBackward(c, x);
             for (int i = 0; i < c.QueryLengths.Length; i++)
             {
                 (AttentionCase sequence, AttentionInputs<T> inputs) = c.Sequence(x, i);
                 AttentionResults<T> single = ShardedAttentionRun.SingleRank(sequence, inputs);
                 string context = $"{typeof(T).Name} {sequence}";
-                Compare.Bitwise<T>(c.QueryRows(o, i, c.OutputRow), single.O, $"o of {context}");
-                Compare.Bitwise<float>(c.QueryRows(lse, i, c.Heads.Heads), single.Lse, $"lse of {context}");
-                Compare.Bitwise<T>(c.QueryRows(dq, i, c.QueryRow), single.DQ, $"dq of {context}");
-                Compare.Bitwise<T>(c.KeyRows(dk, i, c.KeyRow), single.DK, $"dk of {context}");
-                Compare.Bitwise<T>(c.KeyRows(dv, i, c.ValueRow), single.DV, $"dv of {context}");
+                Compare.Bitwise<T>(c.QueryRows(r.O, i, c.OutputRow), single.O, $"o of {context}");
+                Compare.Bitwise<float>(c.QueryRows(r.Lse, i, c.Heads.Heads), single.Lse, $"lse of {context}");
+                Compare.Bitwise<T>(c.QueryRows(r.DQ, i, c.QueryRow), single.DQ, $"dq of {context}");
+                Compare.Bitwise<T>(c.KeyRows(r.DK, i, c.KeyRow), single.DK, $"dk of {context}");
+                Compare.Bitwise<T>(c.KeyRows(r.DV, i, c.ValueRow), single.DV, $"dv of {context}");
             }
             (T[] again, float[] againLse) = RunForward(c, x);
-            Compare.Bitwise<T>(again, o, "o of a second run");
-            Compare.Bitwise<float>(againLse, lse, "lse of a second run");
+            Compare.Bitwise<T>(again, r.O, "o of a second run");
+            Compare.Bitwise<float>(againLse, r.Lse, "lse of a second run");
         }
     }
 }

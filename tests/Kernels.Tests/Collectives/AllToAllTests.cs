@@ -104,10 +104,10 @@ public class AllToAllTests
         return t_output;
     }
 
-    private static void ExpectMismatch(string field, int[] ranks, Action<Communicator> call)
+    /// <summary>Runs <paramref name="call"/> on every rank; returns each rank's exception and whether its <see cref="Output"/> stayed unwritten.</summary>
+    private static (Exception?[] Failures, bool[] Untouched) RunRecordingOutputs(TestJob job, Action<Communicator> call)
     {
-        using var job = new TestJob(3, TestJob.Small());
-        var untouched = new bool[3];
+        var untouched = new bool[job.Ranks.Length];
         Exception?[] failures = RankThreads.Run(job.Ranks, comm =>
         {
             t_output = null;
@@ -119,7 +119,14 @@ public class AllToAllTests
             {
                 untouched[comm.Rank] = t_output is null || t_output.All(v => v == Sentinel);
             }
-        });
+        }, TimeSpan.FromSeconds(20));
+        return (failures, untouched);
+    }
+
+    private static void ExpectMismatch(string field, int[] ranks, Action<Communicator> call)
+    {
+        using var job = new TestJob(3, TestJob.Small());
+        (Exception?[] failures, bool[] untouched) = RunRecordingOutputs(job, call);
         string? message = null;
         for (int rank = 0; rank < 3; rank++)
         {
@@ -169,19 +176,7 @@ public class AllToAllTests
     public void BadInputThrowsBeforeAnythingIsSent(string parameter, Action<Communicator> call)
     {
         using var job = new TestJob(3, TestJob.Small(timeoutMs: 60_000));
-        var untouched = new bool[3];
-        Exception?[] failures = RankThreads.Run(job.Ranks, comm =>
-        {
-            t_output = null;
-            try
-            {
-                call(comm);
-            }
-            finally
-            {
-                untouched[comm.Rank] = t_output is null || t_output.All(v => v == Sentinel);
-            }
-        }, TimeSpan.FromSeconds(20));
+        (Exception?[] failures, bool[] untouched) = RunRecordingOutputs(job, call);
         for (int rank = 0; rank < 3; rank++)
         {
             Assert.That(failures[rank], Is.InstanceOf<ArgumentException>(), $"rank {rank}");
