@@ -6,7 +6,8 @@ namespace Kernels.Attention;
 /// <summary>
 /// FlashAttention-2 on CPU: softmax(s) V with s = scale * Q K^T (optionally softcapped and masked, see
 /// <see cref="AttentionOptions"/>), computed tile by tile with an online softmax, never materialising the
-/// (seqQ, seqK) score matrix. Layout: row-major <c>[batch, seq, heads, dim]</c> (see <see cref="AttentionShape"/>).
+/// (seqQ, seqK) score matrix. Layout: row-major <c>[batch, seq, heads, dim]</c> (see <see cref="AttentionShape"/>), or
+/// packed <c>[tokens, heads, dim]</c> with cumulative sequence offsets (<see cref="ForwardVarlen{T}"/>).
 /// </summary>
 /// <remarks>
 /// <para>Arithmetic is fp32 whatever the storage type (float, Half, BFloat16); outputs are rounded once. The log-sum-exp
