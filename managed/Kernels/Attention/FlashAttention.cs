@@ -6,7 +6,8 @@ namespace Kernels.Attention;
 /// <summary>
 /// FlashAttention-2 on CPU: softmax(s) V with s = scale * Q K^T (optionally softcapped and masked, see
 /// <see cref="AttentionOptions"/>), computed tile by tile with an online softmax, never materialising the
-/// (seqQ, seqK) score matrix. Layout: row-major <c>[batch, seq, heads, dim]</c> (see <see cref="AttentionShape"/>).
+/// (seqQ, seqK) score matrix. Layout: row-major <c>[batch, seq, heads, dim]</c> (see <see cref="AttentionShape"/>), or
+/// packed <c>[tokens, heads, dim]</c> with cumulative sequence offsets (<see cref="ForwardVarlen{T}"/>).
 /// </summary>
 /// <remarks>
 /// <para>Arithmetic is fp32 whatever the storage type (float, Half, BFloat16); outputs are rounded once. The log-sum-exp
@@ -24,7 +25,7 @@ namespace Kernels.Attention;
 /// query row per head (and no left window) first packs each group's query heads as the rows of one tile over their shared
 /// kv head, so K and V are read once per group; tiles are then counted after packing.</para>
 /// </remarks>
-public static unsafe class FlashAttention
+public static unsafe partial class FlashAttention
 {
     /// <summary>Computes the attention output <paramref name="o"/> and its log-sum-exp <paramref name="lse"/>.</summary>
     /// <param name="q">Queries, (Batch, SeqQ, Heads, HeadDim).</param>
@@ -73,15 +74,7 @@ public static unsafe class FlashAttention
         options ??= AttentionOptions.Default;
         CheckForwardViews(shape, options, q.Length, qStrides, k.Length, kStrides, v.Length, vStrides, o.Length, oStrides,
             oIsWritten: true, lse.Length);
-        ReadOnlySpan<T> output = o;
-        ReadOnlySpan<float> logSumExp = lse;
-        SpanRules.NoOverlap(q, output, nameof(q), nameof(o), exactAliasAllowed: false);
-        SpanRules.NoOverlap(k, output, nameof(k), nameof(o), exactAliasAllowed: false);
-        SpanRules.NoOverlap(v, output, nameof(v), nameof(o), exactAliasAllowed: false);
-        SpanRules.NoOverlap(q, logSumExp, nameof(q), nameof(lse), exactAliasAllowed: false);
-        SpanRules.NoOverlap(k, logSumExp, nameof(k), nameof(lse), exactAliasAllowed: false);
-        SpanRules.NoOverlap(v, logSumExp, nameof(v), nameof(lse), exactAliasAllowed: false);
-        SpanRules.NoOverlap(output, logSumExp, nameof(o), nameof(lse), exactAliasAllowed: false);
+        CheckOutputOverlap<T>(q, k, v, o, lse);
         if (shape.RowCount == 0)
         {
             return;
@@ -200,13 +193,7 @@ public static unsafe class FlashAttention
         qStrides.Validate(dq.Length, shape.Batch, shape.SeqQ, shape.Heads, shape.HeadDim, nameof(dq), isOutput: true);
         kStrides.Validate(dk.Length, shape.Batch, shape.SeqK, shape.KvHeads, shape.HeadDim, nameof(dk), isOutput: true);
         vStrides.Validate(dv.Length, shape.Batch, shape.SeqK, shape.KvHeads, shape.ValueHeadDim, nameof(dv), isOutput: true);
-        ReadOnlySpan<T> gq = dq, gk = dk, gv = dv;
-        CheckGradientOverlap(gq, nameof(dq), q, k, v, o, dO, lse);
-        CheckGradientOverlap(gk, nameof(dk), q, k, v, o, dO, lse);
-        CheckGradientOverlap(gv, nameof(dv), q, k, v, o, dO, lse);
-        SpanRules.NoOverlap(gq, gk, nameof(dq), nameof(dk), exactAliasAllowed: false);
-        SpanRules.NoOverlap(gq, gv, nameof(dq), nameof(dv), exactAliasAllowed: false);
-        SpanRules.NoOverlap(gk, gv, nameof(dk), nameof(dv), exactAliasAllowed: false);
+        CheckGradientsOverlap<T>(q, k, v, o, lse, dO, dq, dk, dv);
         if (shape.RowCount == 0 && shape.ValueLength == 0)
         {
             return;
@@ -245,6 +232,32 @@ public static unsafe class FlashAttention
                     workspace, bytes);
             });
         }
+    }
+
+    /// <summary>The forward's outputs may not overlap the inputs or each other (inputs may overlap each other).</summary>
+    private static void CheckOutputOverlap<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> o, ReadOnlySpan<float> lse)
+        where T : unmanaged
+    {
+        SpanRules.NoOverlap(q, o, nameof(q), nameof(o), exactAliasAllowed: false);
+        SpanRules.NoOverlap(k, o, nameof(k), nameof(o), exactAliasAllowed: false);
+        SpanRules.NoOverlap(v, o, nameof(v), nameof(o), exactAliasAllowed: false);
+        SpanRules.NoOverlap(q, lse, nameof(q), nameof(lse), exactAliasAllowed: false);
+        SpanRules.NoOverlap(k, lse, nameof(k), nameof(lse), exactAliasAllowed: false);
+        SpanRules.NoOverlap(v, lse, nameof(v), nameof(lse), exactAliasAllowed: false);
+        SpanRules.NoOverlap(o, lse, nameof(o), nameof(lse), exactAliasAllowed: false);
+    }
+
+    /// <summary>The backward's gradients may not overlap each other or any input.</summary>
+    private static void CheckGradientsOverlap<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> o,
+        ReadOnlySpan<float> lse, ReadOnlySpan<T> dO, ReadOnlySpan<T> dq, ReadOnlySpan<T> dk, ReadOnlySpan<T> dv)
+        where T : unmanaged
+    {
+        CheckGradientOverlap(dq, nameof(dq), q, k, v, o, dO, lse);
+        CheckGradientOverlap(dk, nameof(dk), q, k, v, o, dO, lse);
+        CheckGradientOverlap(dv, nameof(dv), q, k, v, o, dO, lse);
+        SpanRules.NoOverlap(dq, dk, nameof(dq), nameof(dk), exactAliasAllowed: false);
+        SpanRules.NoOverlap(dq, dv, nameof(dq), nameof(dv), exactAliasAllowed: false);
+        SpanRules.NoOverlap(dk, dv, nameof(dk), nameof(dv), exactAliasAllowed: false);
     }
 
     private static void CheckGradientOverlap<T>(ReadOnlySpan<T> gradient, string name, ReadOnlySpan<T> q, ReadOnlySpan<T> k,

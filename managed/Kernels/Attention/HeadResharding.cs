@@ -1,55 +1,76 @@
 namespace Kernels.Attention;
 
 /// <summary>
-/// The two copies of Ulysses attention, between "rank p holds a sequence shard of every head" and "rank p holds the whole
-/// sequence of head slice p". <c>gathered</c> holds every rank's contribution, rank-major (an all-gather's output).
+/// The copies around the two all-to-alls of Ulysses attention, between "rank p holds a sequence shard of every head"
+/// and "rank p holds the whole sequence of head slice p". The block one rank sends another is, for each tensor, that
+/// pair's (batch, localSeq, heads / size, dim) rows — sender's positions of the receiver's head slice on the way to heads,
+/// receiver's positions of the sender's head slice on the way back — with the tensors back to back at
+/// <c>offset</c> within each <c>blockLength</c>-element block.
 /// </summary>
-internal sealed class HeadResharding(int rank, int size, SequenceLayout layout, int batch, int localSeq)
+internal sealed class HeadResharding(int size, SequenceLayout layout, int batch, int localSeq)
 {
     private int Seq => localSeq * size;
 
-    /// <summary>
-    /// From each rank's local (batch, localSeq, heads, dim) tensor, found at <paramref name="offset"/> within its
-    /// <paramref name="shardStride"/>-element part of <paramref name="gathered"/>, takes head slice <c>rank</c> of every
-    /// position into <paramref name="mine"/>, (batch, seq, heads / size, dim) in sequence order.
-    /// </summary>
-    internal void ToHeads<T>(ReadOnlySpan<T> gathered, int shardStride, int offset, Span<T> mine, int heads, int dim) where T : unmanaged
+    /// <summary>Cuts this rank's local (batch, localSeq, heads, dim) tensor into head slices, slice d into block d of <paramref name="send"/>.</summary>
+    internal void PackHeads<T>(ReadOnlySpan<T> local, int heads, int dim, Span<T> send, int blockLength, int offset) where T : unmanaged
     {
         int slice = heads / size, row = slice * dim;
+        for (int destination = 0; destination < size; destination++)
+        {
+            Span<T> block = send.Slice(destination * blockLength + offset);
+            for (int position = 0; position < batch * localSeq; position++)
+            {
+                local.Slice((position * heads + destination * slice) * dim, row).CopyTo(block.Slice(position * row, row));
+            }
+        }
+    }
+
+    /// <summary>Places the block from each source rank (its positions of this rank's head slice) into <paramref name="mine"/>, (batch, seq, heads / size, dim) in sequence order.</summary>
+    internal void UnpackHeads<T>(ReadOnlySpan<T> received, int blockLength, int offset, Span<T> mine, int heads, int dim) where T : unmanaged
+    {
+        int row = heads / size * dim;
         for (int source = 0; source < size; source++)
         {
-            ReadOnlySpan<T> shard = gathered.Slice(source * shardStride + offset);
+            ReadOnlySpan<T> block = received.Slice(source * blockLength + offset);
             for (int b = 0; b < batch; b++)
             {
                 for (int i = 0; i < localSeq; i++)
                 {
                     int position = SequenceShards.GlobalPosition(layout, source, size, localSeq, i);
-                    shard.Slice(((b * localSeq + i) * heads + rank * slice) * dim, row)
-                        .CopyTo(mine.Slice((b * Seq + position) * row, row));
+                    block.Slice((b * localSeq + i) * row, row).CopyTo(mine.Slice((b * Seq + position) * row, row));
                 }
             }
         }
     }
 
-    /// <summary>
-    /// From each rank's (batch, seq, heads / size, dim) head-slice result at <paramref name="offset"/> within its
-    /// <paramref name="shardStride"/>-element part of <paramref name="gathered"/>, takes this rank's positions into
-    /// <paramref name="local"/>, (batch, localSeq, heads, dim).
-    /// </summary>
-    internal void ToSequence<T>(ReadOnlySpan<T> gathered, int shardStride, int offset, Span<T> local, int heads, int dim) where T : unmanaged
+    /// <summary>Cuts this rank's head-slice result (batch, seq, heads / size, dim) by sequence shard, rank d's positions into block d.</summary>
+    internal void PackSequence<T>(ReadOnlySpan<T> mine, int heads, int dim, Span<T> send, int blockLength, int offset) where T : unmanaged
     {
-        int slice = heads / size, row = slice * dim;
-        for (int source = 0; source < size; source++)
+        int row = heads / size * dim;
+        for (int destination = 0; destination < size; destination++)
         {
-            ReadOnlySpan<T> part = gathered.Slice(source * shardStride + offset);
+            Span<T> block = send.Slice(destination * blockLength + offset);
             for (int b = 0; b < batch; b++)
             {
                 for (int i = 0; i < localSeq; i++)
                 {
-                    int position = SequenceShards.GlobalPosition(layout, rank, size, localSeq, i);
-                    part.Slice((b * Seq + position) * row, row)
-                        .CopyTo(local.Slice(((b * localSeq + i) * heads + source * slice) * dim, row));
+                    int position = SequenceShards.GlobalPosition(layout, destination, size, localSeq, i);
+                    mine.Slice((b * Seq + position) * row, row).CopyTo(block.Slice((b * localSeq + i) * row, row));
                 }
+            }
+        }
+    }
+
+    /// <summary>Places the block from each source rank (head slice p of this rank's positions) into <paramref name="local"/>, (batch, localSeq, heads, dim).</summary>
+    internal void UnpackSequence<T>(ReadOnlySpan<T> received, int blockLength, int offset, Span<T> local, int heads, int dim) where T : unmanaged
+    {
+        int slice = heads / size, row = slice * dim;
+        for (int source = 0; source < size; source++)
+        {
+            ReadOnlySpan<T> block = received.Slice(source * blockLength + offset);
+            for (int position = 0; position < batch * localSeq; position++)
+            {
+                block.Slice(position * row, row).CopyTo(local.Slice((position * heads + source * slice) * dim, row));
             }
         }
     }

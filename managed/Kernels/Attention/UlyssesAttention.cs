@@ -11,10 +11,11 @@ namespace Kernels.Attention;
 /// takes the same path.
 /// </summary>
 /// <remarks>
-/// The re-sharding is built from <see cref="Communicator.AllGather{T}(ReadOnlySpan{T}, Span{T}, CancellationToken)"/>:
-/// each rank receives every rank's whole shard and keeps its head slice, which moves P times the bytes of a true
-/// all-to-all. That is cheap inside one host's shared memory and keeps the exchange a single matched collective.
-/// Heads and KvHeads must both be multiples of the world size; query head slice p then reads exactly kv head slice p.
+/// <para>The re-sharding is built from <see cref="Communicator.AllToAll{T}(ReadOnlySpan{T}, Span{T}, CancellationToken)"/>: each
+/// rank sends each peer only that peer's head slice of its positions, so every byte crosses once. The forward runs one
+/// all-to-all in (q, k and v together) and two out (o, and the fp32 log-sum-exp); the backward two in (q, k, v, o and dO
+/// together, and the log-sum-exp) and one out (dq, dk and dv together).</para>
+/// <para>Heads and KvHeads must both be multiples of the world size; query head slice p then reads exactly kv head slice p.</para>
 /// </remarks>
 public static class UlyssesAttention
 {
@@ -44,31 +45,33 @@ public static class UlyssesAttention
 
         AttentionShape s = localShape;
         int size = communicator.Size;
-        var reshard = new HeadResharding(communicator.Rank, size, layout, s.Batch, s.SeqQ);
+        var reshard = new HeadResharding(size, layout, s.Batch, s.SeqQ);
         AttentionShape mine = HeadSlice(s, size);
-        int qLength = (int)s.QueryLength, kLength = (int)s.KeyLength, vLength = (int)s.ValueLength;
-
-        T[] inputs = new T[qLength + kLength + vLength];
-        q.CopyTo(inputs);
-        k.CopyTo(inputs.AsSpan(qLength));
-        v.CopyTo(inputs.AsSpan(qLength + kLength));
-        T[] gathered = new T[inputs.Length * size];
-        communicator.AllGather<T>(inputs, gathered);
+        // One block per rank pair: its q, k and v slices back to back.
+        int qBlock = (int)s.QueryLength / size, kBlock = (int)s.KeyLength / size, block = qBlock + kBlock + (int)s.ValueLength / size;
+        T[] send = new T[block * size], received = new T[send.Length];
+        reshard.PackHeads(q, s.Heads, s.HeadDim, send, block, 0);
+        reshard.PackHeads(k, s.KvHeads, s.HeadDim, send, block, qBlock);
+        reshard.PackHeads(v, s.KvHeads, s.ValueHeadDim, send, block, qBlock + kBlock);
+        communicator.AllToAll<T>(send, received);
         T[] myQ = new T[mine.QueryLength], myK = new T[mine.KeyLength], myV = new T[mine.ValueLength];
-        reshard.ToHeads<T>(gathered, inputs.Length, 0, myQ, s.Heads, s.HeadDim);
-        reshard.ToHeads<T>(gathered, inputs.Length, qLength, myK, s.KvHeads, s.HeadDim);
-        reshard.ToHeads<T>(gathered, inputs.Length, qLength + kLength, myV, s.KvHeads, s.ValueHeadDim);
+        reshard.UnpackHeads<T>(received, block, 0, myQ, s.Heads, s.HeadDim);
+        reshard.UnpackHeads<T>(received, block, qBlock, myK, s.KvHeads, s.HeadDim);
+        reshard.UnpackHeads<T>(received, block, qBlock + kBlock, myV, s.KvHeads, s.ValueHeadDim);
 
         T[] myO = new T[mine.OutputLength];
         float[] myLse = new float[mine.RowCount];
         FlashAttention.Forward<T>(myQ, myK, myV, myO, myLse, mine, options);
 
-        T[] outputs = new T[myO.Length * size];
-        float[] logSumExps = new float[myLse.Length * size];
-        communicator.AllGather<T>(myO, outputs);
-        communicator.AllGather<float>(myLse, logSumExps);
-        reshard.ToSequence<T>(outputs, myO.Length, 0, o, s.Heads, s.ValueHeadDim);
-        reshard.ToSequence<float>(logSumExps, myLse.Length, 0, lse, s.Heads, 1);
+        int oBlock = myO.Length / size, lseBlock = myLse.Length / size;
+        T[] sendO = new T[myO.Length], receivedO = new T[myO.Length];
+        float[] sendLse = new float[myLse.Length], receivedLse = new float[myLse.Length];
+        reshard.PackSequence<T>(myO, s.Heads, s.ValueHeadDim, sendO, oBlock, 0);
+        reshard.PackSequence<float>(myLse, s.Heads, 1, sendLse, lseBlock, 0);
+        communicator.AllToAll<T>(sendO, receivedO);
+        communicator.AllToAll<float>(sendLse, receivedLse);
+        reshard.UnpackSequence<T>(receivedO, oBlock, 0, o, s.Heads, s.ValueHeadDim);
+        reshard.UnpackSequence<float>(receivedLse, lseBlock, 0, lse, s.Heads, 1);
     }
 
     /// <summary>Gradients of this rank's shard, by the same re-sharding around <see cref="FlashAttention.Backward{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{float}, ReadOnlySpan{T}, Span{T}, Span{T}, Span{T}, AttentionShape, AttentionOptions)"/>.</summary>
@@ -101,40 +104,47 @@ public static class UlyssesAttention
 
         AttentionShape s = localShape;
         int size = communicator.Size;
-        var reshard = new HeadResharding(communicator.Rank, size, layout, s.Batch, s.SeqQ);
+        var reshard = new HeadResharding(size, layout, s.Batch, s.SeqQ);
         AttentionShape mine = HeadSlice(s, size);
-        int qLength = (int)s.QueryLength, kLength = (int)s.KeyLength, vLength = (int)s.ValueLength, oLength = (int)s.OutputLength;
-
-        T[] inputs = new T[qLength + kLength + vLength + 2 * oLength];
-        q.CopyTo(inputs);
-        k.CopyTo(inputs.AsSpan(qLength));
-        v.CopyTo(inputs.AsSpan(qLength + kLength));
-        o.CopyTo(inputs.AsSpan(qLength + kLength + vLength));
-        dO.CopyTo(inputs.AsSpan(qLength + kLength + vLength + oLength));
-        T[] gathered = new T[inputs.Length * size];
-        float[] logSumExps = new float[lse.Length * size];
-        communicator.AllGather<T>(inputs, gathered);
-        communicator.AllGather(lse, logSumExps);
+        // One block per rank pair: its q, k, v, o and dO slices back to back; the fp32 lse travels in its own all-to-all.
+        int qBlock = (int)s.QueryLength / size, kBlock = (int)s.KeyLength / size, vBlock = (int)s.ValueLength / size;
+        int oBlock = (int)s.OutputLength / size, block = qBlock + kBlock + vBlock + 2 * oBlock, lseBlock = (int)s.RowCount / size;
+        T[] send = new T[block * size], received = new T[send.Length];
+        float[] sendLse = new float[lse.Length], receivedLse = new float[lse.Length];
+        int offset = 0;
+        reshard.PackHeads(q, s.Heads, s.HeadDim, send, block, offset);
+        reshard.PackHeads(k, s.KvHeads, s.HeadDim, send, block, offset += qBlock);
+        reshard.PackHeads(v, s.KvHeads, s.ValueHeadDim, send, block, offset += kBlock);
+        reshard.PackHeads(o, s.Heads, s.ValueHeadDim, send, block, offset += vBlock);
+        reshard.PackHeads(dO, s.Heads, s.ValueHeadDim, send, block, offset + oBlock);
+        reshard.PackHeads(lse, s.Heads, 1, sendLse, lseBlock, 0);
+        communicator.AllToAll<T>(send, received);
+        communicator.AllToAll<float>(sendLse, receivedLse);
         T[] myQ = new T[mine.QueryLength], myK = new T[mine.KeyLength], myV = new T[mine.ValueLength];
         T[] myO = new T[mine.OutputLength], myDO = new T[mine.OutputLength];
         float[] myLse = new float[mine.RowCount];
-        int offset = 0;
-        reshard.ToHeads<T>(gathered, inputs.Length, offset, myQ, s.Heads, s.HeadDim);
-        reshard.ToHeads<T>(gathered, inputs.Length, offset += qLength, myK, s.KvHeads, s.HeadDim);
-        reshard.ToHeads<T>(gathered, inputs.Length, offset += kLength, myV, s.KvHeads, s.ValueHeadDim);
-        reshard.ToHeads<T>(gathered, inputs.Length, offset += vLength, myO, s.Heads, s.ValueHeadDim);
-        reshard.ToHeads<T>(gathered, inputs.Length, offset + oLength, myDO, s.Heads, s.ValueHeadDim);
-        reshard.ToHeads<float>(logSumExps, lse.Length, 0, myLse, s.Heads, 1);
+        offset = 0;
+        reshard.UnpackHeads<T>(received, block, offset, myQ, s.Heads, s.HeadDim);
+        reshard.UnpackHeads<T>(received, block, offset += qBlock, myK, s.KvHeads, s.HeadDim);
+        reshard.UnpackHeads<T>(received, block, offset += kBlock, myV, s.KvHeads, s.ValueHeadDim);
+        reshard.UnpackHeads<T>(received, block, offset += vBlock, myO, s.Heads, s.ValueHeadDim);
+        reshard.UnpackHeads<T>(received, block, offset + oBlock, myDO, s.Heads, s.ValueHeadDim);
+        reshard.UnpackHeads<float>(receivedLse, lseBlock, 0, myLse, s.Heads, 1);
 
         int mq = (int)mine.QueryLength, mk = (int)mine.KeyLength, mv = (int)mine.ValueLength;
         T[] gradients = new T[mq + mk + mv];
         FlashAttention.Backward<T>(myQ, myK, myV, myO, myLse, myDO, gradients.AsSpan(0, mq), gradients.AsSpan(mq, mk),
             gradients.AsSpan(mq + mk, mv), mine, options);
-        T[] allGradients = new T[gradients.Length * size];
-        communicator.AllGather<T>(gradients, allGradients);
-        reshard.ToSequence<T>(allGradients, gradients.Length, 0, dq, s.Heads, s.HeadDim);
-        reshard.ToSequence<T>(allGradients, gradients.Length, mq, dk, s.KvHeads, s.HeadDim);
-        reshard.ToSequence<T>(allGradients, gradients.Length, mq + mk, dv, s.KvHeads, s.ValueHeadDim);
+        // Back to sequence shards: one block per rank pair with its dq, dk and dv rows.
+        T[] sendGradients = new T[gradients.Length], receivedGradients = new T[gradients.Length];
+        int gradientBlock = gradients.Length / size;
+        reshard.PackSequence<T>(gradients.AsSpan(0, mq), s.Heads, s.HeadDim, sendGradients, gradientBlock, 0);
+        reshard.PackSequence<T>(gradients.AsSpan(mq, mk), s.KvHeads, s.HeadDim, sendGradients, gradientBlock, qBlock);
+        reshard.PackSequence<T>(gradients.AsSpan(mq + mk, mv), s.KvHeads, s.ValueHeadDim, sendGradients, gradientBlock, qBlock + kBlock);
+        communicator.AllToAll<T>(sendGradients, receivedGradients);
+        reshard.UnpackSequence<T>(receivedGradients, gradientBlock, 0, dq, s.Heads, s.HeadDim);
+        reshard.UnpackSequence<T>(receivedGradients, gradientBlock, qBlock, dk, s.KvHeads, s.HeadDim);
+        reshard.UnpackSequence<T>(receivedGradients, gradientBlock, qBlock + kBlock, dv, s.KvHeads, s.ValueHeadDim);
     }
 
     /// <summary>One rank's whole-sequence problem: Heads / P query heads over KvHeads / P kv heads.</summary>

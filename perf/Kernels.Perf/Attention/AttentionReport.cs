@@ -92,10 +92,26 @@ public static class AttentionReport
             md.AppendLine();
         }
 
+        List<Measurement> packed = all.Where(m => m.Family == AttentionFamilies.Varlen).ToList();
+        if (packed.Count > 0)
+        {
+            md.AppendLine("Packed variable-length batches (`FlashAttention.ForwardVarlen`: the query tiles of every sequence and head in one " +
+                "parallel loop) against one `FlashAttention.Forward` call per sequence, on the same buffers, taking turns.").AppendLine();
+            md.AppendLine("| Case | varlen GFLOP/s | per-sequence GFLOP/s | speed-up |").AppendLine("|---|---|---|---|");
+            foreach (Measurement one in packed.Where(m => m.Implementation == AttentionFamilies.PackedOneLoop))
+            {
+                Measurement? each = packed.FirstOrDefault(m => m.Implementation == AttentionFamilies.PerSequence && m.Shape == one.Shape);
+                md.AppendLine($"| {one.Shape} | {Number(one.Value)} | {Number(each?.Value ?? double.NaN)} | " +
+                    $"{HeadlineFigures.Ratio(each is null ? double.NaN : each.Seconds / one.Seconds)} |");
+            }
+            md.AppendLine();
+        }
+
         List<Measurement> ring = all.Where(m => m.Family == AttentionFamilies.Ring).ToList();
         if (ring.Count > 0)
         {
-            md.AppendLine("Ring attention (`RingAttention`, zigzag layout) at 2 in-process ranks, each on half the threads: time per ring " +
+            md.AppendLine("Ring attention (`RingAttention`, zigzag layout) at 2 ranks — threads of one process, or processes over shared " +
+                "memory — each on half the threads: time per ring " +
                 "step and overlap efficiency = compute time / step time (`RingTimings`; the K/V hop runs on the communicator's worker " +
                 "thread during the compute), mean of the ranks.").AppendLine();
             md.AppendLine("| Case | Threads per rank | ms per step | overlap |").AppendLine("|---|---|---|---|");

@@ -12,7 +12,8 @@ namespace Kernels.Perf.Attention;
 /// </summary>
 internal static class RingCase
 {
-    private const int Ranks = 2, Heads = 2, HeadDim = 128;
+    private const int Ranks = 2;
+    internal const int Heads = 2, HeadDim = 128;
 
     public static IEnumerable<BenchmarkItem> All(BenchmarkContext context)
     {
@@ -75,7 +76,7 @@ internal static class RingCase
 
         double stepSeconds = timings.Average(t => t.Total.TotalSeconds / t.Steps);
         double overlap = timings.Average(t => t.OverlapEfficiency);
-        string label = $"{(backward ? "backward" : "forward")}, {Ranks} ranks x {block} tokens, h={Heads} d={HeadDim}{(causal ? " causal" : "")}";
+        string label = $"{(backward ? "backward" : "forward")}, {Ranks} in-process ranks x {block} tokens, h={Heads} d={HeadDim}{(causal ? " causal" : "")}";
         return
         [
             new(AttentionFamilies.Group, AttentionFamilies.Ring, backward ? "ring backward" : "ring forward", "f32",
@@ -84,7 +85,8 @@ internal static class RingCase
         ];
     }
 
-    private static void RunRank(Communicator communicator, AttentionShape s, AttentionOptions options, bool backward, int calls,
+    /// <summary>One rank of the measurement: a warm-up forward call, then <paramref name="calls"/> timed calls. Also run by <see cref="RingRankCommand"/>.</summary>
+    internal static void RunRank(Communicator communicator, AttentionShape s, AttentionOptions options, bool backward, int calls,
         RingTimings timings)
     {
         var random = new Random(communicator.Rank + 1);

@@ -31,6 +31,8 @@ public static class CommandLine
                 return BdnCommand.Execute(rest);
             case Collectives.CollectiveRankCommand.Name:  // one rank of the collectives group's shared-memory job
                 return Collectives.CollectiveRankCommand.Execute(rest);
+            case Attention.RingRankCommand.Name:  // one rank of the attention group's 2-process ring measurement
+                return Attention.RingRankCommand.Execute(rest);
             case "launch":
                 return LaunchCommand.Execute(rest);
             case "help" or "--help" or "-h":

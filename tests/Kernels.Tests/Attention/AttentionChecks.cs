@@ -18,12 +18,17 @@ internal static class AttentionChecks
         var o = new T[c.Shape.OutputLength];
         var lse = new float[c.Shape.RowCount];
         FlashAttention.Forward<T>(x.Q, x.K, x.V, o, lse, c.Shape, c.Options);
+        ForwardResult(c, x, o, lse, $"{typeof(T).Name} {c}");
+    }
 
+    /// <summary>The checks of <see cref="Forward{T}(AttentionCase, int)"/> on an output computed by the caller.</summary>
+    internal static void ForwardResult<T>(AttentionCase c, AttentionInputs<T> x, ReadOnlySpan<T> o, ReadOnlySpan<float> lse, string context)
+        where T : unmanaged
+    {
         (double[] expected, double[] expectedLse) = AttentionReference.Forward(c, x);
         double[] naive = AttentionReference.SamePrecisionForward(c, x);
         double error = MaxError<T>(o, expected), naiveError = MaxError(naive, expected);
         double floor = typeof(T) == typeof(float) ? 1e-6 : Values.Ulp<T>(MaxAbs(expected));
-        string context = $"{typeof(T).Name} {c}";
         Assert.That(error, Is.LessThanOrEqualTo(2 * naiveError + floor), $"{context}: error {error:G3} vs naive {naiveError:G3}");
         if (typeof(T) != typeof(float))
         {
@@ -55,9 +60,14 @@ internal static class AttentionChecks
         var dk = new T[x.K.Length];
         var dv = new T[x.V.Length];
         FlashAttention.Backward<T>(x.Q, x.K, x.V, o, lse, x.DO, dq, dk, dv, c.Shape, c.Options);
+        BackwardResult(c, x, dq, dk, dv, tolerance, $"{typeof(T).Name} {c}");
+    }
 
+    /// <summary>The checks of <see cref="Backward{T}(AttentionCase, int, double)"/> on gradients computed by the caller.</summary>
+    internal static void BackwardResult<T>(AttentionCase c, AttentionInputs<T> x, T[] dq, T[] dk, T[] dv, double tolerance, string context)
+        where T : unmanaged
+    {
         (double[] eq, double[] ek, double[] ev) = AttentionReference.Backward(c, x);
-        string context = $"{typeof(T).Name} {c}";
         foreach ((T[] actual, double[] expected, string name) in new[] { (dq, eq, "dQ"), (dk, ek, "dK"), (dv, ev, "dV") })
         {
             double scale = Math.Max(MaxAbs(expected), 1e-3);

@@ -4,7 +4,7 @@ using NUnit.Framework;
 
 namespace Kernels.Tests.Attention;
 
-/// <summary>A reduced set of forward, backward and merge cases on every SIMD target this CPU supports.</summary>
+/// <summary>A reduced set of forward, backward, packed variable-length and merge cases on every SIMD target this CPU supports.</summary>
 [TestFixtureSource(typeof(SimdTargets), nameof(SimdTargets.Supported))]
 public class AttentionTargetTests(string target) : PerTargetFixture(target)
 {
@@ -25,6 +25,14 @@ public class AttentionTargetTests(string target) : PerTargetFixture(target)
 
     [Test]
     public void BackwardMatchesFloat64Gradients([Values] Storage storage) => storage.Run(new BackwardCase());
+
+    /// <summary>Packed sequences of unequal query and key lengths (one empty on each side), forward and backward.</summary>
+    [Test]
+    public void VarlenMatchesFloat64Reference([Values] Storage storage)
+    {
+        storage.Run(new VarlenAttentionTests.ForwardCheck(VarlenAttentionTests.Cases[1]));
+        storage.Run(new VarlenAttentionTests.BackwardCheck(VarlenAttentionTests.Cases[1]));
+    }
 
     [Test]
     public void MergeOfKeyHalvesEqualsFullAttention() => AttentionMergeTests.KeyHalvesMergeToFull(TargetName);

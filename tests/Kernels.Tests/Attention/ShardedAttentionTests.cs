@@ -14,11 +14,11 @@ namespace Kernels.Tests.Attention;
 [NonParallelizable]
 public class ShardedAttentionTests
 {
-    private const double F32Tolerance = 2e-5;
-    private const double Bf16Tolerance = 1.0 / 64;
+    internal const double F32Tolerance = 2e-5;
+    internal const double Bf16Tolerance = 1.0 / 64;
 
     /// <summary>Batch 2 (chunk views stride over the batch), GQA 4/2, 48 positions: 2..4 ranks x 1 or 2 chunks divide it.</summary>
-    private static AttentionCase Case(bool causal, int heads = 4, int kvHeads = 2) =>
+    internal static AttentionCase Case(bool causal, int heads = 4, int kvHeads = 2) =>
         AttentionCase.Of("sharded", 2, 48, 48, heads, kvHeads, 16, causal: causal);
 
     [Test]
@@ -67,7 +67,13 @@ public class ShardedAttentionTests
         AttentionInputs<T> x = c.Inputs<T>(seed: 11);
         AttentionResults<T> expected = ShardedAttentionRun.SingleRank(c, x);
         AttentionResults<T> actual = ShardedAttentionRun.Sharded(c, x, ranks, algorithm, layout);
-        string context = $"{algorithm} {layout} over {ranks} ranks, {c}";
+        AssertNear(actual, expected, tolerance, $"{algorithm} {layout} over {ranks} ranks, {c}");
+    }
+
+    /// <summary>Every output, log-sum-exp and gradient within <paramref name="tolerance"/> x max(1, max |single-rank|).</summary>
+    internal static void AssertNear<T>(AttentionResults<T> actual, AttentionResults<T> expected, double tolerance, string context)
+        where T : unmanaged
+    {
         Near<T>(actual.O, expected.O, tolerance, $"o of {context}");
         Near<float>(actual.Lse, expected.Lse, tolerance, $"lse of {context}");
         Near<T>(actual.DQ, expected.DQ, tolerance, $"dq of {context}");

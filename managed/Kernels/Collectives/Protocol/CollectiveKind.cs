@@ -11,4 +11,5 @@ internal enum CollectiveKind
     Barrier = 6,
     AllReduceAddRmsNorm = 7,
     AllToAllV = 8,
+    AllToAll = 9,
 }
