@@ -18,12 +18,16 @@ internal static class AttentionChecks
         var o = new T[c.Shape.OutputLength];
         var lse = new float[c.Shape.RowCount];
         FlashAttention.Forward<T>(x.Q, x.K, x.V, o, lse, c.Shape, c.Options);
+        ForwardResult(c, x, o, lse, $"{typeof(T).Name} {c}");
+    }
 
+    /// <summary>The checks of <see cref="Forward{T}(AttentionCase, int)"/> on a dense (o, lse) computed elsewhere (e.g. by a CUDA kernel).</summary>
+    internal static void ForwardResult<T>(AttentionCase c, AttentionInputs<T> x, T[] o, float[] lse, string context) where T : unmanaged
+    {
         (double[] expected, double[] expectedLse) = AttentionReference.Forward(c, x);
         double[] naive = AttentionReference.SamePrecisionForward(c, x);
         double error = MaxError<T>(o, expected), naiveError = MaxError(naive, expected);
         double floor = typeof(T) == typeof(float) ? 1e-6 : Values.Ulp<T>(MaxAbs(expected));
-        string context = $"{typeof(T).Name} {c}";
         Assert.That(error, Is.LessThanOrEqualTo(2 * naiveError + floor), $"{context}: error {error:G3} vs naive {naiveError:G3}");
         if (typeof(T) != typeof(float))
         {
