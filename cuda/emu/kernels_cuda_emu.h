@@ -42,6 +42,13 @@ typedef enum kne_probe {
   KNE_PROBE_HALF_WARPS = 6,       /* out[2h], out[2h + 1]: half-warp h's 64-bit width-16 shuffle reduction under its own mask */
 } kne_probe;
 
+/* WMMA probes (see wmma_probes.cu): out holds 512 floats for PRODUCT, 32 for the others. */
+typedef enum kne_wmma_probe {
+  KNE_WMMA_PROBE_PRODUCT = 0,               /* out[w * 256 + i * 16 + j]: d = a b + c by warp w (0: row-major b, c, d; 1: column-major) */
+  KNE_WMMA_PROBE_DIVERGENT = 1,             /* lane 5 skips mma_sync: a warp misuse */
+  KNE_WMMA_PROBE_BAD_LEADING_DIMENSION = 2, /* load_matrix_sync with ldm = 12 halves: __trap */
+} kne_wmma_probe;
+
 /* Same values as kn_scale_kind of kernels.h. */
 typedef enum kne_scale_kind { KNE_SCALE_MEAN_ABS = 0, KNE_SCALE_RMS = 1 } kne_scale_kind;
 
@@ -123,6 +130,8 @@ KNE_API uint64_t kne_lowrank_args_bytes(void);
 KNE_API uint64_t kne_orthonormalize_args_bytes(void);
 /* Runs one probe kernel with grid (grid_x) and block (block_x); out needs the size the probe states. */
 KNE_API kne_status kne_probe_run(kne_probe probe, int32_t* out, uint32_t grid_x, uint32_t block_x);
+/* Runs one WMMA probe kernel with its own launch shape. */
+KNE_API kne_status kne_wmma_probe_run(kne_wmma_probe probe, float* out);
 
 #ifdef __cplusplus
 }
