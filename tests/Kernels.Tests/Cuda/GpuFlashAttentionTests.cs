@@ -10,33 +10,8 @@ namespace Kernels.Tests.Cuda;
 /// <see cref="CudaFlashAttention"/> on a real GPU against the float64 reference with the CPU tests' acceptance rule, and its
 /// buffer checks. Ignored with the reason where there is no device.
 /// </summary>
-[NonParallelizable]
-public class GpuFlashAttentionTests
+public class GpuFlashAttentionTests : GpuFixture
 {
-    private CudaDevice _device = null!;
-    private CudaStream _stream = null!;
-
-    [OneTimeSetUp]
-    public void OpenDevice()
-    {
-        try
-        {
-            _device = CudaDevice.Open(0);
-            _stream = CudaStream.Create(_device);
-        }
-        catch (CudaUnavailableException e)
-        {
-            Assert.Ignore($"no CUDA device: {e.Message}");
-        }
-    }
-
-    [OneTimeTearDown]
-    public void CloseDevice()
-    {
-        _stream?.Dispose();
-        _device?.Dispose();
-    }
-
     private static readonly AttentionCase[] Cases =
     [
         AttentionCase.Of("gqa-causal", 2, 1025, 1025, 4, 2, 128, causal: true),
@@ -56,16 +31,16 @@ public class GpuFlashAttentionTests
     public void BufferChecksComeBeforeTheLaunch()
     {
         var shape = new AttentionShape(1, 7, 7, 1, 1, 64);
-        using var q = DeviceBuffer<Half>.Allocate(_device, (int)shape.QueryLength);
-        using var shortK = DeviceBuffer<Half>.Allocate(_device, (int)shape.KeyLength - 1);
-        using var o = DeviceBuffer<Half>.Allocate(_device, (int)shape.OutputLength);
-        using var lse = DeviceBuffer<float>.Allocate(_device, (int)shape.RowCount);
-        Assert.That(() => CudaFlashAttention.Forward(q, shortK, q, o, lse, shape, null, _stream),
+        using var q = DeviceBuffer<Half>.Allocate(Device, (int)shape.QueryLength);
+        using var shortK = DeviceBuffer<Half>.Allocate(Device, (int)shape.KeyLength - 1);
+        using var o = DeviceBuffer<Half>.Allocate(Device, (int)shape.OutputLength);
+        using var lse = DeviceBuffer<float>.Allocate(Device, (int)shape.RowCount);
+        Assert.That(() => CudaFlashAttention.Forward(q, shortK, q, o, lse, shape, null, DeviceStream),
             Throws.ArgumentException.With.Property("ParamName").EqualTo("k"));
-        Assert.That(() => CudaFlashAttention.Forward(q, q, q, q, lse, shape, null, _stream),
+        Assert.That(() => CudaFlashAttention.Forward(q, q, q, q, lse, shape, null, DeviceStream),
             Throws.ArgumentException.With.Property("ParamName").EqualTo("o"));
-        using var shortLse = DeviceBuffer<float>.Allocate(_device, (int)shape.RowCount - 1);
-        Assert.That(() => CudaFlashAttention.Forward(q, q, q, o, shortLse, shape, null, _stream),
+        using var shortLse = DeviceBuffer<float>.Allocate(Device, (int)shape.RowCount - 1);
+        Assert.That(() => CudaFlashAttention.Forward(q, q, q, o, shortLse, shape, null, DeviceStream),
             Throws.ArgumentException.With.Property("ParamName").EqualTo("lse"));
     }
 
@@ -73,13 +48,13 @@ public class GpuFlashAttentionTests
     {
         public void Run<T>() where T : unmanaged
         {
-            CudaDevice device = Fixture._device;
+            CudaDevice device = Fixture.Device;
             AttentionInputs<T> x = Case.Inputs<T>(seed: 29);
             using DeviceBuffer<T> q = Upload(device, x.Q), k = Upload(device, x.K), v = Upload(device, x.V);
             using var o = DeviceBuffer<T>.Allocate(device, (int)Case.Shape.OutputLength);
             using var lse = DeviceBuffer<float>.Allocate(device, (int)Case.Shape.RowCount);
-            CudaFlashAttention.Forward(q, k, v, o, lse, Case.Shape, Case.Options, Fixture._stream);
-            Fixture._stream.Synchronize();
+            CudaFlashAttention.Forward(q, k, v, o, lse, Case.Shape, Case.Options, Fixture.DeviceStream);
+            Fixture.DeviceStream.Synchronize();
             var hostO = new T[o.Length];
             var hostLse = new float[lse.Length];
             o.CopyTo(hostO);
