@@ -11,9 +11,8 @@
 // online softmax in the log2 domain (exp2f, log2(e) folded into the scores), writes P in the input type and
 // accumulates O += P V with WMMA. Each lane pair owns one query row: its running max and sum, and half the
 // row of O in registers (so the per-row rescale needs no fragment layout).
-// Tiles (flash-attention's choice per head dim, sized for 48 KiB of static shared memory): d = 64 with
-// 64-key tiles (48 KiB), d = 128 with 32-key tiles (44 KiB; 64-key tiles would need 80 KiB and the dynamic
-// shared memory opt-in).
+// Tiles are sized for the 48 KiB of static shared memory: d = 64 with 64-key tiles (48 KiB), d = 128 with
+// 32-key tiles (44 KiB; 64-key tiles would need 72 KiB and the dynamic shared memory opt-in).
 // Difference from the CPU kernel: a NaN in v of a masked key inside a visited tile reaches the rows of that
 // tile through 0 * NaN in the MMA (the CPU skips masked keys); infinite inputs are unsupported on both.
 #include <cuda_bf16.h>
