@@ -7,6 +7,7 @@
 //                   scope as `extern __shared__ __align__(16) unsigned char kn_dynamic_shared[];`
 //                   (the one name the emulator defines; its size is emu_launch's argument)
 //   barriers/warps  __syncthreads __syncwarp __shfl*_sync __ballot_sync __any_sync __all_sync
+//   tensor cores    nvcuda::wmma 16x16x16 fragments for __half / __nv_bfloat16 (mma.h)
 //   the rest        vector types, atomics, fences, bit casts, math intrinsics, __half and
 //                   __nv_bfloat16 (Debian's cuda_fp16.h / cuda_bf16.h compile as host code)
 // Blocks run one after another, so static __shared__ variables (thread_local statics: one copy
@@ -34,6 +35,8 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #endif
+
+#include "mma.h"
 
 extern thread_local __attribute__((aligned(16))) unsigned char kn_dynamic_shared[];
 

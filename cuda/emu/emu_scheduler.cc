@@ -49,6 +49,7 @@ const char* OpName(WarpOp op) {
     case WarpOp::Ballot: return "__ballot_sync";
     case WarpOp::Any: return "__any_sync";
     case WarpOp::All: return "__all_sync";
+    case WarpOp::Matrix: return "wmma::*_sync";
   }
   return "warp operation";
 }
@@ -225,6 +226,7 @@ void GridRun::Complete(int warp, unsigned mask) {
       case WarpOp::ShflUp: source = in_segment - a.lane_arg >= 0 ? l - a.lane_arg : l; break;
       case WarpOp::ShflDown: source = in_segment + a.lane_arg < width ? l + a.lane_arg : l; break;
       case WarpOp::ShflXor: source = (l ^ a.lane_arg) < segment + width ? l ^ a.lane_arg : l; break;
+      case WarpOp::Matrix: source = 0; break;
       default: break;
     }
     switch (op) {

@@ -36,7 +36,8 @@ struct LaunchResult {
 constexpr size_t kMaxDynamicSharedBytes = 227 * 1024;
 
 // The warp operations the scheduler completes once every lane named by the mask has arrived.
-enum class WarpOp { Sync, Shfl, ShflUp, ShflDown, ShflXor, Ballot, Any, All };
+// Matrix is a WMMA *_sync call (mma.h): every lane receives lane 0's value.
+enum class WarpOp { Sync, Shfl, ShflUp, ShflDown, ShflXor, Ballot, Any, All, Matrix };
 
 // Called by __syncthreads: parks the calling fiber until the block barrier is released.
 void BlockBarrier();

@@ -42,6 +42,13 @@ typedef enum kne_probe {
   KNE_PROBE_HALF_WARPS = 6,       /* out[2h], out[2h + 1]: half-warp h's 64-bit width-16 shuffle reduction under its own mask */
 } kne_probe;
 
+/* WMMA probes (see wmma_probes.cu): out holds 512 floats for PRODUCT, 32 for the others. */
+typedef enum kne_wmma_probe {
+  KNE_WMMA_PROBE_PRODUCT = 0,               /* out[w * 256 + i * 16 + j]: d = a b + c by warp w (0: row-major b, c, d; 1: column-major) */
+  KNE_WMMA_PROBE_DIVERGENT = 1,             /* lane 5 skips mma_sync: a warp misuse */
+  KNE_WMMA_PROBE_BAD_LEADING_DIMENSION = 2, /* load_matrix_sync with ldm = 12 halves: __trap */
+} kne_wmma_probe;
+
 /* Same values as kn_scale_kind of kernels.h. */
 typedef enum kne_scale_kind { KNE_SCALE_MEAN_ABS = 0, KNE_SCALE_RMS = 1 } kne_scale_kind;
 
@@ -92,6 +99,13 @@ KNE_API kne_status kne_feedback(kne_feedback_step step, float* state, const floa
 KNE_API kne_status kne_attention_merge(kne_dtype dtype, const void* o_a, const float* lse_a, const void* o_b,
                                        const float* lse_b, void* o, float* lse, uint64_t rows, uint64_t value_dim,
                                        uint32_t grid_x, uint32_t block_x);
+/* kn::flash_attention_forward<S, head_dim> (f16/bf16, head_dim 64 or 128) with the operator's launch shape: grid
+ * (ceil(seq_q / 64), heads, batch), 128 threads. strides: {batch, seq, head} in elements of q, k, v and o. */
+KNE_API kne_status kne_flash_attention_forward(kne_dtype dtype, const void* q, const void* k, const void* v, void* o,
+                                               float* lse, uint32_t batch, uint32_t seq_q, uint32_t seq_k,
+                                               uint32_t heads, uint32_t kv_heads, uint32_t head_dim,
+                                               const int64_t* strides, float scale, float softcap, int32_t causal,
+                                               int32_t window_left, int32_t window_right, int32_t vector_loads);
 /* kn::lowrank_m_q: p (rows, rank) = m (rows, cols; row stride ld) q (cols, rank). */
 KNE_API kne_status kne_lowrank_m_q(const float* m, const float* q, float* p, uint64_t rows, uint64_t cols, uint64_t ld,
                                    uint32_t rank, uint32_t grid_x, uint32_t block_x);
@@ -105,16 +119,19 @@ KNE_API uint64_t kne_reduce_args_bytes(void);
 KNE_API uint64_t kne_convert_args_bytes(void);
 KNE_API uint64_t kne_norm_args_bytes(void);
 /* sizeof kn::OneBitArgs, kn::OneBitDecompressArgs, kn::TopKArgs, kn::FeedbackArgs, kn::MergeArgs, kn::LowRankArgs,
- * kn::OrthonormalizeArgs. */
+ * kn::OrthonormalizeArgs, kn::FlashForwardArgs. */
 KNE_API uint64_t kne_onebit_args_bytes(void);
 KNE_API uint64_t kne_onebit_decompress_args_bytes(void);
 KNE_API uint64_t kne_topk_args_bytes(void);
 KNE_API uint64_t kne_feedback_args_bytes(void);
 KNE_API uint64_t kne_merge_args_bytes(void);
+KNE_API uint64_t kne_flash_forward_args_bytes(void);
 KNE_API uint64_t kne_lowrank_args_bytes(void);
 KNE_API uint64_t kne_orthonormalize_args_bytes(void);
 /* Runs one probe kernel with grid (grid_x) and block (block_x); out needs the size the probe states. */
 KNE_API kne_status kne_probe_run(kne_probe probe, int32_t* out, uint32_t grid_x, uint32_t block_x);
+/* Runs one WMMA probe kernel with its own launch shape. */
+KNE_API kne_status kne_wmma_probe_run(kne_wmma_probe probe, float* out);
 
 #ifdef __cplusplus
 }

@@ -45,11 +45,15 @@ internal static class CudaKernelSources
     /// <summary>attention_merge.cu: the (o, lse) merge for every storage.</summary>
     internal static CudaProgramSource AttentionMerge => Load("attention_merge.cu", from s in Storages select $"kn::attention_merge<{s}>");
 
+    /// <summary>flash_attention.cu: the forward kernel for f16 and bf16 at head dims 64 and 128.</summary>
+    internal static CudaProgramSource FlashAttention => Load("flash_attention.cu",
+        from s in Storages.Skip(1) from d in CudaFlashAttention.HeadDims select $"kn::flash_attention_forward<{s}, {d}>");
+
     /// <summary>powersgd.cu: the two products and the orthogonalisation.</summary>
     internal static CudaProgramSource PowerSgd => Load("powersgd.cu", ["kn::lowrank_m_q", "kn::lowrank_mt_p", "kn::orthonormalize_columns"]);
 
     /// <summary>Every kernel program of cuda/, with the name expressions the library launches.</summary>
-    public static IReadOnlyList<CudaProgramSource> All => [Reduce, Convert, RmsNorm, OneBit, TopK, ErrorFeedback, AttentionMerge, PowerSgd];
+    public static IReadOnlyList<CudaProgramSource> All => [Reduce, Convert, RmsNorm, OneBit, TopK, ErrorFeedback, AttentionMerge, FlashAttention, PowerSgd];
 
     private static CudaProgramSource Load(string fileName, IEnumerable<string> nameExpressions)
     {

@@ -45,3 +45,10 @@ internal readonly record struct LowRankKernelArgs(ulong M, ulong In, ulong Out, 
 /// <summary>kn::OrthonormalizeArgs (cuda/powersgd.cu).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal readonly record struct OrthonormalizeKernelArgs(ulong P, ulong Rows, uint Rank, float Eps);
+
+/// <summary>kn::FlashForwardArgs (cuda/flash_attention.cu): {batch, seq, head} element strides of q, k, v and o.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct FlashForwardKernelArgs(ulong Q, ulong K, ulong V, ulong O, ulong Lse,
+    long QBatch, long QSeq, long QHead, long KBatch, long KSeq, long KHead,
+    long VBatch, long VSeq, long VHead, long OBatch, long OSeq, long OHead,
+    int SeqQ, int SeqK, int Heads, int Group, float Scale, float Softcap, int Causal, int WindowLeft, int WindowRight, int VectorLoads);

@@ -12,33 +12,8 @@ namespace Kernels.Tests.Cuda;
 /// The compression, error-feedback, merge and PowerSGD device operators on a real GPU against the CPU kernels (bit for bit
 /// where the emulator tests are), and their buffer checks. Ignored with the reason where there is no device.
 /// </summary>
-[NonParallelizable]
-public unsafe class GpuCompressionTests
+public unsafe class GpuCompressionTests : GpuFixture
 {
-    private CudaDevice _device = null!;
-    private CudaStream _stream = null!;
-
-    [OneTimeSetUp]
-    public void OpenDevice()
-    {
-        try
-        {
-            _device = CudaDevice.Open(0);
-            _stream = CudaStream.Create(_device);
-        }
-        catch (CudaUnavailableException e)
-        {
-            Assert.Ignore($"no CUDA device: {e.Message}");
-        }
-    }
-
-    [OneTimeTearDown]
-    public void CloseDevice()
-    {
-        _stream?.Dispose();
-        _device?.Dispose();
-    }
-
     [Test]
     public void OneBitWithResidualMatchesCpuBitForBit([Values] OneBitScale scale)
     {
@@ -51,16 +26,16 @@ public unsafe class GpuCompressionTests
         fixed (uint* pw = expectedSigns)
             Native.Check(NativeMethods.kn_onebit_compress_ef_typed(kn_dtype.KN_F32, pg, pe, n, chunk, kind, pw, ps, pn));
 
-        using DeviceBuffer<float> dg = Upload(g), de = Upload(e), dd = DeviceBuffer<float>.Allocate(_device, n);
-        using var signs = DeviceBuffer<uint>.Allocate(_device, expectedSigns.Length);
-        using var scales = DeviceBuffer<float>.Allocate(_device, expectedScales.Length);
-        CudaOneBit.CompressWithResidual(dg, de, signs, scales, chunk, scale, _stream);
-        CudaOneBit.Decompress(signs, scales, dd, chunk, _stream);
-        _stream.Synchronize();
+        using DeviceBuffer<float> dg = Upload(g), de = Upload(e), dd = DeviceBuffer<float>.Allocate(Device, n);
+        using var signs = DeviceBuffer<uint>.Allocate(Device, expectedSigns.Length);
+        using var scales = DeviceBuffer<float>.Allocate(Device, expectedScales.Length);
+        CudaOneBit.CompressWithResidual(dg, de, signs, scales, chunk, scale, DeviceStream);
+        CudaOneBit.Decompress(signs, scales, dd, chunk, DeviceStream);
+        DeviceStream.Synchronize();
         Assert.That(Download(signs), Is.EqualTo(expectedSigns));
         Compare.Bitwise<float>(Download(scales), expectedScales, "scales");
         Compare.Bitwise<float>(Download(de), expectedResidual, "residual");
-        Assert.That(() => CudaOneBit.Compress(dg, signs, scales, chunk + 1, scale, _stream),
+        Assert.That(() => CudaOneBit.Compress(dg, signs, scales, chunk + 1, scale, DeviceStream),
             Throws.ArgumentException.With.Property("ParamName").EqualTo("scales"));
     }
 
@@ -74,15 +49,15 @@ public unsafe class GpuCompressionTests
         fixed (float* px = x, pv = expectedValues)
         fixed (uint* pi = expectedIndices)
             Native.Check(NativeMethods.kn_topk_exact(px, n, k, pi, pv));
-        using DeviceBuffer<float> dx = Upload(x), values = DeviceBuffer<float>.Allocate(_device, k);
-        using var indices = DeviceBuffer<uint>.Allocate(_device, k);
-        using var workspace = DeviceBuffer<uint>.Allocate(_device, CudaTopK.WorkspaceWords(n));
-        CudaTopK.Select(dx, indices, values, workspace, _stream);
-        _stream.Synchronize();
+        using DeviceBuffer<float> dx = Upload(x), values = DeviceBuffer<float>.Allocate(Device, k);
+        using var indices = DeviceBuffer<uint>.Allocate(Device, k);
+        using var workspace = DeviceBuffer<uint>.Allocate(Device, CudaTopK.WorkspaceWords(n));
+        CudaTopK.Select(dx, indices, values, workspace, DeviceStream);
+        DeviceStream.Synchronize();
         Assert.That(Download(indices), Is.EqualTo(expectedIndices));
         Compare.Bitwise<float>(Download(values), expectedValues, "values");
-        using var small = DeviceBuffer<uint>.Allocate(_device, 16);
-        Assert.That(() => CudaTopK.Select(dx, indices, values, small, _stream), Throws.ArgumentException.With.Property("ParamName").EqualTo("workspace"));
+        using var small = DeviceBuffer<uint>.Allocate(Device, 16);
+        Assert.That(() => CudaTopK.Select(dx, indices, values, small, DeviceStream), Throws.ArgumentException.With.Property("ParamName").EqualTo("workspace"));
     }
 
     [Test]
@@ -91,15 +66,15 @@ public unsafe class GpuCompressionTests
         const int n = 4099;
         float[] g = EmulatedOneBitTests.WithSpecials<float>(n, 4), h = EmulatedOneBitTests.WithSpecials<float>(n, 5);
         float[] expected = ResidualArithmetic.Difference(g, h);
-        using DeviceBuffer<float> dg = Upload(g), dh = Upload(h), difference = DeviceBuffer<float>.Allocate(_device, n);
-        CudaErrorFeedback.Difference(dg, dh, difference, _stream);
-        CudaErrorFeedback.Accumulate(dh, difference, _stream);
-        _stream.Synchronize();
+        using DeviceBuffer<float> dg = Upload(g), dh = Upload(h), difference = DeviceBuffer<float>.Allocate(Device, n);
+        CudaErrorFeedback.Difference(dg, dh, difference, DeviceStream);
+        CudaErrorFeedback.Accumulate(dh, difference, DeviceStream);
+        DeviceStream.Synchronize();
         Compare.Bitwise<float>(Download(difference), expected, "g - h");
         ResidualArithmetic.Accumulate(h, expected);
         Compare.Bitwise<float>(Download(dh), h, "h += d");
-        using var shorter = DeviceBuffer<float>.Allocate(_device, n - 1);
-        Assert.That(() => CudaErrorFeedback.Difference(dg, dh, shorter, _stream), Throws.ArgumentException.With.Property("ParamName").EqualTo("difference"));
+        using var shorter = DeviceBuffer<float>.Allocate(Device, n - 1);
+        Assert.That(() => CudaErrorFeedback.Difference(dg, dh, shorter, DeviceStream), Throws.ArgumentException.With.Property("ParamName").EqualTo("difference"));
     }
 
     [Test]
@@ -111,8 +86,8 @@ public unsafe class GpuCompressionTests
         float[] expected = new float[oA.Length], expectedLse = new float[rows];
         AttentionMerge.Merge<float>(oA, lseA, oB, lseB, expected, expectedLse, dim);
         using DeviceBuffer<float> da = Upload(oA), db = Upload(oB), la = Upload(lseA), lb = Upload(lseB);
-        CudaAttentionMerge.Merge(da, la, db, lb, da, la, dim, _stream);
-        _stream.Synchronize();
+        CudaAttentionMerge.Merge(da, la, db, lb, da, la, dim, DeviceStream);
+        DeviceStream.Synchronize();
         Compare.Near<float>(Download(la), expectedLse.Select(v => (double)v).ToArray(), 4, "lse");
         Compare.Near<float>(Download(da), expected.Select(v => (double)v).ToArray(), 2, "o", relative: 1e-5);
     }
@@ -128,19 +103,19 @@ public unsafe class GpuCompressionTests
             Native.Check(NativeMethods.kn_lowrank_m_q(pm, pq, pp, rows, cols, rank));
             Native.Check(NativeMethods.kn_orthonormalize_columns(pp, rows, rank, 1e-8f));
         }
-        using DeviceBuffer<float> dm = Upload(m), dq = Upload(q), dp = DeviceBuffer<float>.Allocate(_device, rows * rank);
-        CudaPowerSgd.MultiplyByQ(dm, dq, dp, rows, rank, _stream);
-        CudaPowerSgd.Orthonormalize(dp, rank, 1e-8f, _stream);
-        _stream.Synchronize();
+        using DeviceBuffer<float> dm = Upload(m), dq = Upload(q), dp = DeviceBuffer<float>.Allocate(Device, rows * rank);
+        CudaPowerSgd.MultiplyByQ(dm, dq, dp, rows, rank, DeviceStream);
+        CudaPowerSgd.Orthonormalize(dp, rank, 1e-8f, DeviceStream);
+        DeviceStream.Synchronize();
         float[] p = Download(dp);
         for (int i = 0; i < p.Length; i++)
             Assert.That(p[i], Is.EqualTo(expectedP[i]).Within(1e-3f), $"p[{i}]");
-        Assert.That(() => CudaPowerSgd.MultiplyByQ(dm, dq, dp, rows, rank + 1, _stream), Throws.ArgumentException.With.Property("ParamName").EqualTo("q"));
+        Assert.That(() => CudaPowerSgd.MultiplyByQ(dm, dq, dp, rows, rank + 1, DeviceStream), Throws.ArgumentException.With.Property("ParamName").EqualTo("q"));
     }
 
     private DeviceBuffer<T> Upload<T>(T[] values) where T : unmanaged
     {
-        DeviceBuffer<T> buffer = DeviceBuffer<T>.Allocate(_device, values.Length);
+        DeviceBuffer<T> buffer = DeviceBuffer<T>.Allocate(Device, values.Length);
         buffer.CopyFrom(values);
         return buffer;
     }

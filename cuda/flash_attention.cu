@@ -1,0 +1,229 @@
+// FlashAttention-2 forward on tensor cores (WMMA 16x16x16, sm_80 and later) for f16 and bf16 storage with
+// fp32 accumulation; the semantics of cpp/src/attention (managed/Kernels/Attention/AttentionOptions.cs):
+// s = scale * q.k, optionally softcap * tanh(s / softcap), masks aligned bottom-right with
+// diag = i + seq_k - seq_q (causal: j <= diag; window: diag - left <= j <= diag + right), grouped-query
+// heads (query head h reads kv head h / group), log-sum-exp (natural log) per row, and a row that sees no
+// key gives o = 0 and lse = -inf.
+//
+// A block of 4 warps owns 64 query rows of one (batch, head); each warp owns 16 of them. Key/value tiles
+// of kBlockN rows stream through shared memory; per tile a warp computes S = Q K^T with WMMA, stores it to
+// shared memory (the fragment's lane mapping is unspecified, so the softmax reads S from memory), runs the
+// online softmax in the log2 domain (exp2f, log2(e) folded into the scores), writes P in the input type and
+// accumulates O += P V with WMMA. Each lane pair owns one query row: its running max and sum, and half the
+// row of O in registers (so the per-row rescale needs no fragment layout).
+// Tiles are sized for the 48 KiB of static shared memory: d = 64 with 64-key tiles (48 KiB), d = 128 with
+// 32-key tiles (44 KiB; 64-key tiles would need 72 KiB and the dynamic shared memory opt-in).
+// Difference from the CPU kernel: a NaN in v of a masked key inside a visited tile reaches the rows of that
+// tile through 0 * NaN in the MMA (the CPU skips masked keys); infinite inputs are unsupported on both.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <mma.h>
+
+#include "float_storage.cuh"
+
+namespace kn {
+
+// Kernel parameters, passed by value. Strides are in elements, as AttentionStrides.
+struct FlashForwardArgs {
+  const void* q;  // (batch, seq_q, heads, head_dim)
+  const void* k;  // (batch, seq_k, heads / group, head_dim)
+  const void* v;  // (batch, seq_k, heads / group, head_dim)
+  void* o;        // (batch, seq_q, heads, head_dim)
+  float* lse;     // (batch, seq_q, heads), dense
+  long long q_batch, q_seq, q_head;
+  long long k_batch, k_seq, k_head;
+  long long v_batch, v_seq, v_head;
+  long long o_batch, o_seq, o_head;
+  int seq_q;
+  int seq_k;
+  int heads;
+  int group;         // query heads per kv head
+  float scale;
+  float softcap;     // 0 = none
+  int causal;
+  int window_left;   // -1 = unlimited
+  int window_right;  // -1 = unlimited
+  int vector_loads;  // 1: every base pointer and stride allows 16-byte loads of 8 elements
+};
+
+constexpr int kFlashWarps = 4;
+constexpr int kFlashThreads = kFlashWarps * 32;
+constexpr int kFlashBlockM = kFlashWarps * 16;
+
+template <int D>
+struct FlashTile {
+  static_assert(D == 64 || D == 128, "head dims 64 and 128");
+  static constexpr int kBlockN = D == 64 ? 64 : 32;
+  unsigned short q[kFlashBlockM * D];  // (64 rows, D)
+  unsigned short k[kBlockN * D];       // (kBlockN keys, D)
+  unsigned short v[kBlockN * D];       // (kBlockN keys, D)
+  float s[kFlashWarps][16 * kBlockN];  // per warp (16 rows, kBlockN) scores; then (16, 16) P V tiles
+  unsigned short p[kFlashWarps][16 * kBlockN];  // per warp (16 rows, kBlockN) probabilities
+};
+
+template <class S> struct MmaInput;
+template <> struct MmaInput<F16Storage> { using Type = __half; };
+template <> struct MmaInput<BF16Storage> { using Type = __nv_bfloat16; };
+
+// The keys query row i sees, [lo, hi] within [0, seq_k); empty when lo > hi. Both ends grow with i.
+struct VisibleKeys {
+  long long lo, hi;
+  __device__ VisibleKeys(const FlashForwardArgs& a, long long i) {
+    const long long diag = i + a.seq_k - a.seq_q;
+    lo = 0;
+    hi = a.seq_k - 1;
+    if (a.causal && diag < hi) hi = diag;
+    if (a.window_right >= 0 && diag + a.window_right < hi) hi = diag + a.window_right;
+    if (a.window_left >= 0 && diag - a.window_left > lo) lo = diag - a.window_left;
+  }
+};
+
+// Copies `count` rows of D elements (row stride `stride`) into a dense (kRows, D) tile; rows past
+// `count` become zeros, so masked probabilities multiply zeros, never stale shared memory.
+template <int D, int kRows>
+__device__ __forceinline__ void LoadRows(unsigned short* tile, const unsigned short* src, long long stride, int count,
+                                         bool vector_loads) {
+  constexpr int kChunksPerRow = D / 8;
+  for (int c = threadIdx.x; c < kRows * kChunksPerRow; c += kFlashThreads) {
+    const int row = c / kChunksPerRow, col = c % kChunksPerRow * 8;
+    uint4 chunk = make_uint4(0, 0, 0, 0);
+    if (row < count) {
+      const unsigned short* p = src + row * stride + col;
+      if (vector_loads) {
+        chunk = *reinterpret_cast<const uint4*>(p);
+      } else {
+        chunk = make_uint4(p[0] | static_cast<unsigned>(p[1]) << 16, p[2] | static_cast<unsigned>(p[3]) << 16,
+                           p[4] | static_cast<unsigned>(p[5]) << 16, p[6] | static_cast<unsigned>(p[7]) << 16);
+      }
+    }
+    *reinterpret_cast<uint4*>(tile + row * D + col) = chunk;
+  }
+}
+
+template <class S, int D>
+__global__ void __launch_bounds__(kFlashThreads) flash_attention_forward(FlashForwardArgs args) {
+  using namespace nvcuda;
+  using In = typename MmaInput<S>::Type;
+  using Tile = FlashTile<D>;
+  constexpr int kBlockN = Tile::kBlockN;
+  constexpr int kHalfRow = kBlockN / 2;
+  constexpr float kLog2e = 1.4426950408889634f;
+  constexpr float kLn2 = 0.6931471805599453f;
+  const float kMinusInf = __uint_as_float(0xFF800000u);
+  __shared__ __align__(32) Tile tile;
+
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int m0 = blockIdx.x * kFlashBlockM, head = blockIdx.y, batch = blockIdx.z;
+  const int kv_head = head / args.group;
+  const unsigned short* q = static_cast<const unsigned short*>(args.q) + batch * args.q_batch + head * args.q_head;
+  const unsigned short* k = static_cast<const unsigned short*>(args.k) + batch * args.k_batch + kv_head * args.k_head;
+  const unsigned short* v = static_cast<const unsigned short*>(args.v) + batch * args.v_batch + kv_head * args.v_head;
+  const int block_rows = args.seq_q - m0 < kFlashBlockM ? args.seq_q - m0 : kFlashBlockM;
+  LoadRows<D, kFlashBlockM>(tile.q, q + m0 * args.q_seq, args.q_seq, block_rows, args.vector_loads != 0);
+
+  // This lane's query row and half of it (columns of S and P, and of O).
+  const int r = lane / 2, half = lane % 2;
+  const int i = m0 + warp * 16 + r;
+  const VisibleKeys keys(args, i);
+  const bool row_valid = i < args.seq_q;
+  float row_max = kMinusInf, row_sum = 0.0f;  // log2 domain; row_sum covers this lane's columns
+  float acc[D / 2];                           // O row i, columns dt * 16 + half * 8 + (0..7) at dt * 8
+#pragma unroll
+  for (int j = 0; j < D / 2; ++j) acc[j] = 0.0f;
+
+  const In* q_warp = reinterpret_cast<const In*>(tile.q + warp * 16 * D);
+  float* s_warp = tile.s[warp];
+  unsigned short* p_warp = tile.p[warp];
+  const VisibleKeys first(args, m0), last(args, m0 + block_rows - 1);  // the block's keys: masks grow with i
+  const long long key_end = first.lo <= last.hi ? last.hi + 1 : 0;
+  for (long long n0 = first.lo / kBlockN * kBlockN; n0 < key_end; n0 += kBlockN) {
+    __syncthreads();  // every warp is done with the previous K/V tile (and the Q tile is written)
+    const int tile_keys = args.seq_k - n0 < kBlockN ? static_cast<int>(args.seq_k - n0) : kBlockN;
+    LoadRows<D, kBlockN>(tile.k, k + n0 * args.k_seq, args.k_seq, tile_keys, args.vector_loads != 0);
+    LoadRows<D, kBlockN>(tile.v, v + n0 * args.v_seq, args.v_seq, tile_keys, args.vector_loads != 0);
+    __syncthreads();
+
+    // S (16, kBlockN) = Q_warp K^T: K's rows are B's columns, so K read column-major is B.
+#pragma unroll
+    for (int nt = 0; nt < kBlockN / 16; ++nt) {
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> s_frag;
+      wmma::fill_fragment(s_frag, 0.0f);
+#pragma unroll
+      for (int kt = 0; kt < D / 16; ++kt) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> q_frag;
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::col_major> k_frag;
+        wmma::load_matrix_sync(q_frag, q_warp + kt * 16, D);
+        wmma::load_matrix_sync(k_frag, reinterpret_cast<const In*>(tile.k + nt * 16 * D + kt * 16), D);
+        wmma::mma_sync(s_frag, q_frag, k_frag, s_frag);
+      }
+      wmma::store_matrix_sync(s_warp + nt * 16, s_frag, kBlockN, wmma::mem_row_major);
+    }
+    __syncwarp();
+
+    // Online softmax over this lane's half row; the lane pair agrees on the max through one shuffle. Scores are
+    // read from shared memory twice (max, then exponentials) rather than held: registers go to the O row.
+    const auto score_log2 = [&](int col) {
+      const long long j = n0 + col;
+      float x = s_warp[r * kBlockN + col] * args.scale;
+      if (args.softcap > 0.0f) x = args.softcap * tanhf(x / args.softcap);
+      return row_valid && j >= keys.lo && j <= keys.hi ? x * kLog2e : kMinusInf;
+    };
+    float tile_max = kMinusInf;
+#pragma unroll
+    for (int c = 0; c < kHalfRow; ++c) tile_max = fmaxf(tile_max, score_log2(half * kHalfRow + c));
+    tile_max = fmaxf(tile_max, __shfl_xor_sync(0xFFFFFFFFu, tile_max, 1));
+    const float new_max = fmaxf(row_max, tile_max);
+    const bool seen = new_max != kMinusInf;  // false while no visible key: P = 0, O stays 0
+    const float alpha = seen ? exp2f(row_max - new_max) : 1.0f;
+    float tile_sum = 0.0f;
+#pragma unroll
+    for (int c = 0; c < kHalfRow; ++c) {
+      const int col = half * kHalfRow + c;
+      const float p = seen ? exp2f(score_log2(col) - new_max) : 0.0f;
+      tile_sum += p;
+      p_warp[r * kBlockN + col] = S::FromFloat(p);
+    }
+    row_sum = row_sum * alpha + tile_sum;
+    row_max = new_max;
+#pragma unroll
+    for (int j = 0; j < D / 2; ++j) acc[j] *= alpha;
+    __syncwarp();
+
+    // O (16, D) += P V, one 16-column tile at a time through the warp's (16, 16) slice of s.
+    wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> p_frag[kBlockN / 16];
+#pragma unroll
+    for (int kt = 0; kt < kBlockN / 16; ++kt)
+      wmma::load_matrix_sync(p_frag[kt], reinterpret_cast<const In*>(p_warp + kt * 16), kBlockN);
+#pragma unroll
+    for (int dt = 0; dt < D / 16; ++dt) {
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> o_frag;
+      wmma::fill_fragment(o_frag, 0.0f);
+#pragma unroll
+      for (int kt = 0; kt < kBlockN / 16; ++kt) {
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::row_major> v_frag;
+        wmma::load_matrix_sync(v_frag, reinterpret_cast<const In*>(tile.v + kt * 16 * D + dt * 16), D);
+        wmma::mma_sync(o_frag, p_frag[kt], v_frag, o_frag);
+      }
+      wmma::store_matrix_sync(s_warp, o_frag, 16, wmma::mem_row_major);
+      __syncwarp();
+#pragma unroll
+      for (int j = 0; j < 8; ++j) acc[dt * 8 + j] += s_warp[r * 16 + half * 8 + j];
+      __syncwarp();  // read before the next tile overwrites the slice
+    }
+  }
+
+  row_sum += __shfl_xor_sync(0xFFFFFFFFu, row_sum, 1);
+  if (!row_valid) return;
+  const bool empty = row_max == kMinusInf;
+  const float inverse = empty ? 0.0f : 1.0f / row_sum;
+  unsigned short* o = static_cast<unsigned short*>(args.o) + batch * args.o_batch + i * args.o_seq + head * args.o_head;
+#pragma unroll
+  for (int dt = 0; dt < D / 16; ++dt)
+#pragma unroll
+    for (int j = 0; j < 8; ++j) o[dt * 16 + half * 8 + j] = S::FromFloat(acc[dt * 8 + j] * inverse);
+  if (half == 0)
+    args.lse[(static_cast<long long>(batch) * args.seq_q + i) * args.heads + head] =
+        empty ? kMinusInf : (row_max + log2f(row_sum)) * kLn2;
+}
+
+}  // namespace kn
