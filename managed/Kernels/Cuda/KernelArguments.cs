@@ -45,3 +45,16 @@ internal readonly record struct LowRankKernelArgs(ulong M, ulong In, ulong Out, 
 /// <summary>kn::OrthonormalizeArgs (cuda/powersgd.cu).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal readonly record struct OrthonormalizeKernelArgs(ulong P, ulong Rows, uint Rank, float Eps);
+
+/// <summary>kn::FusedNormArgs (cuda/fused_allreduce_norm.cu): every rank's workspace address as this rank maps it, then the
+/// rank's own buffers, shape and synchronisation settings.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct FusedNormKernelArgs
+{
+    /// <summary>kn::kFusedMaxRanks.</summary>
+    internal const int MaxRanks = 8;
+    internal fixed ulong Workspaces[MaxRanks];
+    internal ulong X, Residual, Weight, Y, Rows, Cols;
+    internal float Eps;
+    internal uint Rank, World, Epoch, TimeoutPolls;
+}
