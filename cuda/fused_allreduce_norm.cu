@@ -23,8 +23,10 @@
 //     rows out; barrier 2.
 // A wait gives up after `timeout_polls` polls (about 1 us apart): it records 1 + the missing rank
 // in its own status word, the block leaves, and the host turns that into an exception, so a dead
-// peer never hangs the device. Summation order within a row is fixed by the launch shape, so every
-// rank computes the same bits.
+// peer never hangs the device. Summation order within a row is fixed by the launch shape and the
+// alignment (128-bit path when every base is 16-byte aligned and cols % 8 == 0). CudaFusedAllReduce
+// passes whole DeviceBuffers (cuMemAlloc: 256-byte aligned), so every rank takes the same path and
+// computes the same bits.
 #include "float_storage.cuh"
 
 namespace kn {
@@ -86,7 +88,10 @@ __device__ __forceinline__ bool CrossRankBarrier(const FusedNormArgs& a, unsigne
   return timed_out == 0;
 }
 
-// Sum over the block; every thread gets the same value. blockDim.x is a multiple of 32, at most 1024.
+// Sum over the block; every thread gets the same value. blockDim.x is a multiple of 32, at most 256.
+// Launch bounds (256, 4): 4 blocks per SM leave 64 registers per thread. With (1024) the 128-bit
+// path spilled at 64 registers, and with (256) alone ptxas 11.8 aimed sm_90 at full occupancy
+// (32 registers) and spilled too.
 __device__ __forceinline__ float FusedBlockSum(float v) {
   __shared__ float warp_sums[32];
 #pragma unroll
@@ -99,28 +104,69 @@ __device__ __forceinline__ float FusedBlockSum(float v) {
   return total;
 }
 
+// 128-bit accesses need every row start aligned: aligned bases (workspaces included) and cols a
+// multiple of 8. Region offsets are then multiples of 16 bytes too (rows * cols elements each).
+__device__ __forceinline__ bool FusedVectorisable(const FusedNormArgs& a) {
+  bool aligned = a.cols % 8 == 0 && Aligned16(a.x) && Aligned16(a.residual) && Aligned16(a.weight) && Aligned16(a.y);
+  for (unsigned r = 0; r < a.world; ++r) aligned = aligned && Aligned16(a.workspaces[r]);
+  return aligned;
+}
+
 // Reduces row `row` over every rank's input copy, adds it into `residual_out`, normalises into
-// `y_out`. Thread t owns columns t, t + blockDim.x, ... in both passes, so the residual it wrote is
-// re-read by the same thread without a barrier.
+// `y_out`. Sums start from rank 0's value and add ranks in order (the CPU's order, signed zeros
+// included). Thread t owns the same columns in both passes (t, t + blockDim.x, ... or groups of 8
+// when vectorised), so the residual it wrote is re-read by the same thread without a barrier.
 template <class S>
 __device__ __forceinline__ void ReduceNormalizeRow(const FusedNormArgs& a, unsigned long long row,
                                                    const typename S::Bits* residual_in, typename S::Bits* residual_out,
-                                                   typename S::Bits* y_out) {
+                                                   typename S::Bits* y_out, bool vectorised) {
   using Bits = typename S::Bits;
   const unsigned long long elements = a.rows * a.cols, offset = row * a.cols;
   const Bits* w = static_cast<const Bits*>(a.weight);
   float squares = 0.0f;
-  for (unsigned long long c = threadIdx.x; c < a.cols; c += blockDim.x) {
-    float sum = 0.0f;
-    for (unsigned r = 0; r < a.world; ++r) sum += S::ToFloat(Region<S>(a.workspaces[r], elements, 0)[offset + c]);
-    const Bits updated = S::FromFloat(S::ToFloat(S::FromFloat(sum)) + S::ToFloat(residual_in[offset + c]));
-    residual_out[offset + c] = updated;
-    const float v = S::ToFloat(updated);
-    squares = fmaf(v, v, squares);
+  if (vectorised) {
+    for (unsigned long long c = 8ull * threadIdx.x; c < a.cols; c += 8ull * blockDim.x) {
+      Pack8<S> sum, other;
+      sum.Load(Region<S>(a.workspaces[0], elements, 0) + offset + c);
+      for (unsigned r = 1; r < a.world; ++r) {
+        other.Load(Region<S>(a.workspaces[r], elements, 0) + offset + c);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) sum.v[j] += other.v[j];
+      }
+      sum.Round();
+      other.Load(residual_in + offset + c);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) sum.v[j] += other.v[j];
+      sum.Round();
+      sum.Store(residual_out + offset + c);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) squares = fmaf(sum.v[j], sum.v[j], squares);
+    }
+  } else {
+    for (unsigned long long c = threadIdx.x; c < a.cols; c += blockDim.x) {
+      float sum = S::ToFloat(Region<S>(a.workspaces[0], elements, 0)[offset + c]);
+      for (unsigned r = 1; r < a.world; ++r) sum += S::ToFloat(Region<S>(a.workspaces[r], elements, 0)[offset + c]);
+      const Bits updated = S::FromFloat(S::ToFloat(S::FromFloat(sum)) + S::ToFloat(residual_in[offset + c]));
+      residual_out[offset + c] = updated;
+      const float v = S::ToFloat(updated);
+      squares = fmaf(v, v, squares);
+    }
   }
+  // IEEE division and square root, as rms_norm.cu and the CPU kernels compute it.
   const float inv = 1.0f / sqrtf(FusedBlockSum(squares) / static_cast<float>(a.cols) + a.eps);
-  for (unsigned long long c = threadIdx.x; c < a.cols; c += blockDim.x)
-    y_out[offset + c] = S::FromFloat(S::ToFloat(residual_out[offset + c]) * inv * S::ToFloat(w[c]));
+  if (vectorised) {
+    for (unsigned long long c = 8ull * threadIdx.x; c < a.cols; c += 8ull * blockDim.x) {
+      Pack8<S> v, weight;
+      v.Load(residual_out + offset + c);
+      weight.Load(w + c);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v.v[j] = v.v[j] * inv * weight.v[j];
+      v.Store(y_out + offset + c);
+    }
+  } else {
+    for (unsigned long long c = threadIdx.x; c < a.cols; c += blockDim.x)
+      y_out[offset + c] = S::FromFloat(S::ToFloat(residual_out[offset + c]) * inv * S::ToFloat(w[c]));
+  }
 }
 
 // First row and row count of rank r's shard: rows / world each, the first rows % world ranks one more
@@ -132,35 +178,46 @@ __device__ __forceinline__ void RowShard(const FusedNormArgs& a, unsigned r, uns
   *count = base + (r < extra ? 1 : 0);
 }
 
-// Copies the rows block blockIdx.x will read from this rank, for rows [first, first + count).
+// Copies, bit for bit, the rows [first, first + count) that block blockIdx.x handles (rows first + b,
+// first + b + gridDim.x, ...): 16 bytes per access when vectorised.
 template <class S>
 __device__ __forceinline__ void CopyRows(const typename S::Bits* from, typename S::Bits* to, unsigned long long cols,
-                                         unsigned long long first, unsigned long long count) {
-  for (unsigned long long row = first + blockIdx.x; row < first + count; row += gridDim.x)
-    for (unsigned long long c = threadIdx.x; c < cols; c += blockDim.x) to[row * cols + c] = from[row * cols + c];
+                                         unsigned long long first, unsigned long long count, bool vectorised) {
+  constexpr unsigned kPerAccess = 16 / sizeof(typename S::Bits);
+  for (unsigned long long row = first + blockIdx.x; row < first + count; row += gridDim.x) {
+    if (vectorised) {
+      const uint4* source = reinterpret_cast<const uint4*>(from + row * cols);
+      uint4* target = reinterpret_cast<uint4*>(to + row * cols);
+      for (unsigned long long q = threadIdx.x; q < cols / kPerAccess; q += blockDim.x) target[q] = source[q];
+    } else {
+      for (unsigned long long c = threadIdx.x; c < cols; c += blockDim.x) to[row * cols + c] = from[row * cols + c];
+    }
+  }
 }
 
 template <class S>
-__global__ void __launch_bounds__(1024) fused_allreduce_norm_one_shot(FusedNormArgs a) {
+__global__ void __launch_bounds__(256, 4) fused_allreduce_norm_one_shot(FusedNormArgs a) {
   using Bits = typename S::Bits;
   const unsigned long long elements = a.rows * a.cols;
-  CopyRows<S>(static_cast<const Bits*>(a.x), Region<S>(a.workspaces[a.rank], elements, 0), a.cols, 0, a.rows);
+  const bool vectorised = FusedVectorisable(a);
+  CopyRows<S>(static_cast<const Bits*>(a.x), Region<S>(a.workspaces[a.rank], elements, 0), a.cols, 0, a.rows, vectorised);
   if (!CrossRankBarrier(a, 0)) return;
   Bits* residual = static_cast<Bits*>(a.residual);
   for (unsigned long long row = blockIdx.x; row < a.rows; row += gridDim.x)
-    ReduceNormalizeRow<S>(a, row, residual, residual, static_cast<Bits*>(a.y));
+    ReduceNormalizeRow<S>(a, row, residual, residual, static_cast<Bits*>(a.y), vectorised);
   CrossRankBarrier(a, 1);
 }
 
 template <class S>
-__global__ void __launch_bounds__(1024) fused_allreduce_norm_two_shot(FusedNormArgs a) {
+__global__ void __launch_bounds__(256, 4) fused_allreduce_norm_two_shot(FusedNormArgs a) {
   using Bits = typename S::Bits;
   const unsigned long long elements = a.rows * a.cols;
+  const bool vectorised = FusedVectorisable(a);
   // Only the rows an owner's block b reduces are copied in by block b of each rank.
   for (unsigned r = 0; r < a.world; ++r) {
     unsigned long long first, count;
     RowShard(a, r, &first, &count);
-    CopyRows<S>(static_cast<const Bits*>(a.x), Region<S>(a.workspaces[a.rank], elements, 0), a.cols, first, count);
+    CopyRows<S>(static_cast<const Bits*>(a.x), Region<S>(a.workspaces[a.rank], elements, 0), a.cols, first, count, vectorised);
   }
   if (!CrossRankBarrier(a, 0)) return;
   unsigned long long first, count;
@@ -168,12 +225,12 @@ __global__ void __launch_bounds__(1024) fused_allreduce_norm_two_shot(FusedNormA
   Bits* own_y = Region<S>(a.workspaces[a.rank], elements, 1);
   Bits* own_residual = Region<S>(a.workspaces[a.rank], elements, 2);
   for (unsigned long long row = first + blockIdx.x; row < first + count; row += gridDim.x)
-    ReduceNormalizeRow<S>(a, row, static_cast<const Bits*>(a.residual), own_residual, own_y);
+    ReduceNormalizeRow<S>(a, row, static_cast<const Bits*>(a.residual), own_residual, own_y, vectorised);
   if (!CrossRankBarrier(a, 1)) return;
   for (unsigned r = 0; r < a.world; ++r) {
     RowShard(a, r, &first, &count);
-    CopyRows<S>(Region<S>(a.workspaces[r], elements, 1), static_cast<Bits*>(a.y), a.cols, first, count);
-    CopyRows<S>(Region<S>(a.workspaces[r], elements, 2), static_cast<Bits*>(a.residual), a.cols, first, count);
+    CopyRows<S>(Region<S>(a.workspaces[r], elements, 1), static_cast<Bits*>(a.y), a.cols, first, count, vectorised);
+    CopyRows<S>(Region<S>(a.workspaces[r], elements, 2), static_cast<Bits*>(a.residual), a.cols, first, count, vectorised);
   }
   CrossRankBarrier(a, 2);
 }

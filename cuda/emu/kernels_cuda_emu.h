@@ -121,7 +121,7 @@ KNE_API uint64_t kne_orthonormalize_args_bytes(void);
  * x, residual and y hold `world` pointers (rank order) to (rows, cols) arrays; weight is shared. Each rank
  * launches `launches` times with epochs 1, 2, ... on the same workspaces. Only the ranks in run_mask launch
  * (the others model a dead peer); status[r] receives rank r's status word: 0, or 1 + the peer it timed out
- * on after timeout_polls polls. grid_x at most 128; block_x a multiple of 32. */
+ * on after timeout_polls polls. grid_x at most 128; block_x a multiple of 32, at most 256. */
 KNE_API kne_status kne_fused_allreduce_norm(kne_dtype dtype, kne_fused_algorithm algorithm, uint32_t world,
                                             const void* const* x, void* const* residual, const void* weight,
                                             void* const* y, uint64_t rows, uint64_t cols, float eps, uint32_t launches,

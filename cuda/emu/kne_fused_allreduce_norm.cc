@@ -69,8 +69,9 @@ KNE_API kne_status kne_fused_allreduce_norm(kne_dtype dtype, kne_fused_algorithm
     return kne::Fail(KNE_INVALID_ARGUMENT, "world = %u is outside 1..%u", world, kn::kFusedMaxRanks);
   if (grid_x > kn::kFusedMaxBlocks)
     return kne::Fail(KNE_INVALID_ARGUMENT, "grid_x = %u exceeds the %u blocks the flag slots cover", grid_x, kn::kFusedMaxBlocks);
-  if (block_x % 32 != 0 || block_x < 32 * ((world + 31) / 32))
-    return kne::Fail(KNE_INVALID_ARGUMENT, "block_x = %u must be a multiple of 32 with a thread per rank", block_x);
+  // The kernels' launch bound is 256 threads: a GPU refuses larger blocks, so the emulator does too.
+  if (block_x % 32 != 0 || block_x < 32 * ((world + 31) / 32) || block_x > 256)
+    return kne::Fail(KNE_INVALID_ARGUMENT, "block_x = %u must be a multiple of 32 in [32, 256] with a thread per rank", block_x);
   if (x == nullptr || residual == nullptr || y == nullptr || weight == nullptr || status == nullptr)
     return kne::Fail(KNE_INVALID_ARGUMENT, "null argument");
   if (algorithm != KNE_FUSED_ONE_SHOT && algorithm != KNE_FUSED_TWO_SHOT)

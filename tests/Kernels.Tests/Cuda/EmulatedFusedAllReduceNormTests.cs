@@ -18,17 +18,18 @@ public class EmulatedFusedAllReduceNormTests
     private const uint Grid = 3, Block = 64;
 
     [Test]
-    public void MatchesAllReduceThenAddRmsNorm([Values] Storage storage, [Values] FusedAlgorithm algorithm, [Values(2, 3, 4)] int world)
-        => storage.Run(new FusedCase(algorithm, world, Launches: 1));
+    public void MatchesAllReduceThenAddRmsNorm([Values] Storage storage, [Values] FusedAlgorithm algorithm, [Values(2, 3, 4)] int world,
+        [Values] bool aligned)
+        => storage.Run(new FusedCase(algorithm, world, Launches: 1, aligned));
 
     [Test]
     public void RepeatedLaunchesReuseTheFlagsWithNewEpochs([Values] FusedAlgorithm algorithm)
-        => Storage.F32.Run(new FusedCase(algorithm, World: 3, Launches: 3));
+        => Storage.F32.Run(new FusedCase(algorithm, World: 3, Launches: 3, Aligned: true));
 
     [Test]
-    public void EveryRankGetsTheSameBits([Values] FusedAlgorithm algorithm)
+    public void EveryRankGetsTheSameBits([Values] FusedAlgorithm algorithm, [Values(257, 264)] int cols)
     {
-        const int world = 4, rows = 9, cols = 257;
+        const int world = 4, rows = 9;
         var (x, residual, weight) = Inputs<float>(world, rows, cols, seed: 5);
         float[][] y = Enumerable.Range(0, world).Select(_ => new float[rows * cols]).ToArray();
         Assert.That(Emulator.FusedAllReduceNorm(algorithm, x, residual, weight, y, rows, cols, 1e-6f, Grid, 128), Is.All.EqualTo(0u));
@@ -62,6 +63,16 @@ public class EmulatedFusedAllReduceNormTests
     }
 
     [Test]
+    public void BlockBeyondTheLaunchBoundIsRefused()
+    {
+        var (x, residual, weight) = Inputs<float>(2, 1, 1, seed: 1);
+        float[][] y = [new float[1], new float[1]];
+        var error = Assert.Throws<EmulatedLaunchException>(() =>
+            Emulator.FusedAllReduceNorm(FusedAlgorithm.TwoShot, x, residual, weight, y, 1, 1, 1e-6f, 1, 512))!;
+        Assert.That(error.Message, Does.Contain("block_x = 512"));
+    }
+
+    [Test]
     public void ArgumentStructMatchesItsCSharpMirror() =>
         Assert.That((ulong)System.Runtime.CompilerServices.Unsafe.SizeOf<Kernels.Cuda.FusedNormKernelArgs>(),
             Is.EqualTo(EmulatorMethods.kne_fused_norm_args_bytes()));
@@ -80,7 +91,8 @@ public class EmulatedFusedAllReduceNormTests
         return (x, Enumerable.Range(0, world).Select(_ => (T[])residual.Clone()).ToArray(), weight);
     }
 
-    private sealed record FusedCase(FusedAlgorithm Algorithm, int World, uint Launches) : IStorageTest
+    /// <summary><paramref name="Aligned"/>: 16-byte aligned buffers (the 128-bit path for hidden 96 and 4096) or one element off.</summary>
+    private sealed record FusedCase(FusedAlgorithm Algorithm, int World, uint Launches, bool Aligned) : IStorageTest
     {
         public void Run<T>() where T : unmanaged
         {
@@ -101,8 +113,8 @@ public class EmulatedFusedAllReduceNormTests
                     expectedY = Float64Reference.RmsNorm<T>(expectedResidual, weight, cols, 1e-6);
                 }
                 T[][] y = Enumerable.Range(0, World).Select(_ => new T[rows * cols]).ToArray();
-                uint[] status = Emulator.FusedAllReduceNorm(Algorithm, x, residual, weight, y, rows, cols, 1e-6f, Grid, Block, Launches);
-                string context = $"{Algorithm} world={World} rows={rows} cols={cols} launches={Launches}";
+                uint[] status = Emulator.FusedAllReduceNorm(Algorithm, x, residual, weight, y, rows, cols, 1e-6f, Grid, Block, Launches, aligned: Aligned);
+                string context = $"{Algorithm} world={World} rows={rows} cols={cols} launches={Launches} aligned={Aligned}";
                 Assert.That(status, Is.All.EqualTo(0u), context + " status");
                 for (int r = 0; r < World; r++)
                 {
