@@ -1,8 +1,10 @@
 /* nccl.h (curated) — the subset of NVIDIA's NCCL (libnccl.so.2) that Kernels.Cuda.NcclCommunicator uses, in the
- * shape the bindings generator reads. Values and signatures follow the real nccl.h of NCCL 2.10 and later (the first
- * with ncclAvg and ncclBfloat16). The opaque ncclComm_t and cudaStream_t handles are spelled void*; device buffers
- * are void* holding a CUdeviceptr. ncclUniqueId is a 128-byte struct passed BY VALUE to ncclCommInitRank. Loaded
- * at run time when present (managed/Kernels/Interop/NativeLibraryLocator.cs); never linked, never required.
+ * shape the bindings generator reads. Values and signatures follow the real nccl.h of NCCL 2.14 and later (ncclAvg and
+ * ncclBfloat16 arrived in 2.10, ncclCommInitRankConfig with non-blocking communicators in 2.14). The opaque
+ * ncclComm_t and cudaStream_t handles are spelled void*; device buffers are void* holding a CUdeviceptr. ncclUniqueId
+ * is a 128-byte struct passed BY VALUE to ncclCommInitRankConfig (the blocking ncclCommInitRank is not bound: a
+ * peer dying during it would hang the caller). Loaded at run time when present
+ * (managed/Kernels/Interop/NativeLibraryLocator.cs); never linked, never required.
  */
 // bindings: library=nccl namespace=Kernels.Cuda.Interop class=NcclMethods constants=NcclConstants prefix=nccl api=NCCL_BINDING
 #ifndef KERNELS_BINDINGS_NCCL_H
@@ -17,6 +19,18 @@
 typedef struct ncclUniqueId {
   char internal[128];
 } ncclUniqueId;
+
+/* ncclConfig_t as NCCL 2.14 laid it out. NCCL copies `size` bytes of the caller's config and gives every field a
+ * later version added its default when `version` is older, so this prefix stays valid for every later NCCL. */
+#define NCCL_CONFIG_MAGIC 0xcafebeef
+#define NCCL_CONFIG_LAYOUT_VERSION 21400
+
+typedef struct ncclConfig_v21400 {
+  size_t size;          /* sizeof this struct */
+  unsigned int magic;   /* NCCL_CONFIG_MAGIC */
+  unsigned int version; /* NCCL_CONFIG_LAYOUT_VERSION */
+  int blocking;         /* 0: init and collectives return ncclInProgress; completion is polled with ncclCommGetAsyncError */
+} ncclConfig_v21400;
 
 typedef enum ncclResult_t {
   ncclSuccess = 0,
@@ -50,11 +64,13 @@ NCCL_BINDING const char* ncclGetErrorString(ncclResult_t result);
 NCCL_BINDING ncclResult_t ncclGetUniqueId(ncclUniqueId* uniqueId);
 
 /* ---- communicators ---------------------------------------------------------------------------------- */
-NCCL_BINDING ncclResult_t ncclCommInitRank(void** comm, int nranks, ncclUniqueId commId, int rank);
+NCCL_BINDING ncclResult_t ncclCommInitRankConfig(void** comm, int nranks, ncclUniqueId commId, int rank,
+                                                 ncclConfig_v21400* config);
 NCCL_BINDING ncclResult_t ncclCommDestroy(void* comm);
 /* Frees the communicator without waiting for pending operations: the way out when a peer has failed. */
 NCCL_BINDING ncclResult_t ncclCommAbort(void* comm);
-/* An error raised asynchronously by a collective in flight (a peer lost, a network failure). */
+/* An error raised asynchronously by a collective in flight (a peer lost, a network failure), or ncclInProgress while a
+ * non-blocking communicator's initialisation or queued call has not finished. */
 NCCL_BINDING ncclResult_t ncclCommGetAsyncError(void* comm, ncclResult_t* asyncError);
 
 /* ---- collectives (queued on the CUDA stream) -------------------------------------------------------- */

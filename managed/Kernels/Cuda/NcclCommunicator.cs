@@ -12,8 +12,10 @@ namespace Kernels.Cuda;
 /// </summary>
 /// <remarks>
 /// <para>Created collectively from a host <see cref="Communicator"/> (MPI or shared-memory rendezvous): rank 0 gets
-/// NCCL's unique id and broadcasts it through that communicator; every rank then joins with ncclCommInitRank.</para>
-/// <para>Element types float, Half and BFloat16; ops Sum, Avg, Max and Min (NCCL 2.10 or later). Every method checks
+/// NCCL's unique id and broadcasts it through that communicator; every rank then joins with a non-blocking
+/// ncclCommInitRankConfig whose completion is polled with the host communicator's timeout, so a rank that dies during
+/// initialisation is an exception too. Needs NCCL 2.14 or later.</para>
+/// <para>Element types float, Half and BFloat16; ops Sum, Avg, Max and Min. Every method checks
 /// its arguments (types, ops, lengths, ranks, disposed objects, buffers and streams of another device) before any
 /// native call and throws <see cref="ArgumentException"/> naming the argument.</para>
 /// <para>Failures: collectives are queued, so a failed peer surfaces asynchronously. <see cref="Synchronize"/> waits
@@ -64,25 +66,44 @@ public sealed unsafe class NcclCommunicator : IDisposable
     /// Order of checks: <paramref name="host"/>, then the NCCL library, then <paramref name="device"/>.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="host"/> or <paramref name="device"/> is null.</exception>
-    /// <exception cref="CudaUnavailableException">libnccl.so.2 is absent (<see cref="CudaComponent.Nccl"/>).</exception>
+    /// <exception cref="CudaUnavailableException">libnccl.so.2 is absent or older than 2.14 (<see cref="CudaComponent.Nccl"/>).</exception>
     /// <exception cref="CollectiveException">The host communicator failed while exchanging the unique id.</exception>
+    /// <exception cref="CollectiveTimeoutException">NCCL's initialisation did not complete within the host communicator's timeout.</exception>
     /// <exception cref="InvalidOperationException">NCCL failed to initialise (the message has its error text).</exception>
     public static NcclCommunicator Create(Communicator host, CudaDevice device)
     {
         ArgumentNullException.ThrowIfNull(host);
-        CudaLibraries.RequireNccl();
+        int version = Version;
+        if (version < NcclConstants.NCCL_CONFIG_LAYOUT_VERSION)
+            throw new CudaUnavailableException(CudaComponent.Nccl,
+                $"no NCCL 2.14 or later: {CudaLibraries.Nccl.File} is version code {version} (non-blocking initialisation needs 2.14)");
         ArgumentNullException.ThrowIfNull(device);
         device.MakeCurrent();
         ncclUniqueId id = default;
         if (host.Rank == 0)
             Check(NcclMethods.ncclGetUniqueId(&id), "ncclGetUniqueId");
         host.Broadcast(new Span<byte>(&id, sizeof(ncclUniqueId)), root: 0);
-        // Every rank holds the id before any enters ncclCommInitRank, which blocks until all have: a rank that died
-        // before this point is reported by the host communicator instead.
+        // Every rank holds the id before any starts NCCL's initialisation: a rank that died before this point is reported
+        // by the host communicator; one that dies during it, by the timeout of AwaitInitialisation.
         host.Barrier();
-        void* comm;
-        Check(NcclMethods.ncclCommInitRank(&comm, host.Size, id, host.Rank), "ncclCommInitRank");
-        return new NcclCommunicator(device, comm, host.Rank, host.Size, host.Timeout);
+        var config = new ncclConfig_v21400
+        {
+            size = (nuint)sizeof(ncclConfig_v21400),
+            magic = unchecked((uint)NcclConstants.NCCL_CONFIG_MAGIC),
+            version = NcclConstants.NCCL_CONFIG_LAYOUT_VERSION,
+            blocking = 0,
+        };
+        void* comm = null;
+        ncclResult_t started = NcclMethods.ncclCommInitRankConfig(&comm, host.Size, id, host.Rank, &config);
+        if (started != ncclResult_t.ncclSuccess && started != ncclResult_t.ncclInProgress)
+        {
+            if (comm != null)
+                NcclMethods.ncclCommAbort(comm);
+            Check(started, "ncclCommInitRankConfig");
+        }
+        var communicator = new NcclCommunicator(device, comm, host.Rank, host.Size, host.Timeout);
+        communicator.AwaitInitialisation();
+        return communicator;
     }
 
     /// <summary>Queues <c>receive = op over ranks of send</c>; <paramref name="receive"/> may be <paramref name="send"/>.</summary>
@@ -96,7 +117,7 @@ public sealed unsafe class NcclCommunicator : IDisposable
         ArgumentNullException.ThrowIfNull(receive);
         NcclArguments.SameLength(send.Length, receive.Length, nameof(receive));
         void* s = Ready(stream, send, nameof(send), receive, nameof(receive), out ulong ps, out ulong pr);
-        Check(NcclMethods.ncclAllReduce((void*)ps, (void*)pr, (nuint)send.Length, type, nop, _comm, s), "ncclAllReduce");
+        CheckQueued(NcclMethods.ncclAllReduce((void*)ps, (void*)pr, (nuint)send.Length, type, nop, _comm, s), "ncclAllReduce");
     }
 
     /// <summary>Queues the reduce-scatter: <paramref name="receive"/> gets shard <see cref="Rank"/> of the reduction of
@@ -110,7 +131,7 @@ public sealed unsafe class NcclCommunicator : IDisposable
         ArgumentNullException.ThrowIfNull(receive);
         NcclArguments.ShardedLength(send.Length, receive.Length, Size, nameof(send));
         void* s = Ready(stream, send, nameof(send), receive, nameof(receive), out ulong ps, out ulong pr);
-        Check(NcclMethods.ncclReduceScatter((void*)ps, (void*)pr, (nuint)receive.Length, type, nop, _comm, s), "ncclReduceScatter");
+        CheckQueued(NcclMethods.ncclReduceScatter((void*)ps, (void*)pr, (nuint)receive.Length, type, nop, _comm, s), "ncclReduceScatter");
     }
 
     /// <summary>Queues the all-gather: <paramref name="receive"/> (<see cref="Size"/> shards) gets every rank's
@@ -123,7 +144,7 @@ public sealed unsafe class NcclCommunicator : IDisposable
         ArgumentNullException.ThrowIfNull(receive);
         NcclArguments.ShardedLength(receive.Length, send.Length, Size, nameof(receive));
         void* s = Ready(stream, send, nameof(send), receive, nameof(receive), out ulong ps, out ulong pr);
-        Check(NcclMethods.ncclAllGather((void*)ps, (void*)pr, (nuint)send.Length, type, _comm, s), "ncclAllGather");
+        CheckQueued(NcclMethods.ncclAllGather((void*)ps, (void*)pr, (nuint)send.Length, type, _comm, s), "ncclAllGather");
     }
 
     /// <summary>Queues the broadcast of <paramref name="buffer"/> from <paramref name="root"/> to every rank, in place.</summary>
@@ -135,7 +156,7 @@ public sealed unsafe class NcclCommunicator : IDisposable
         ArgumentNullException.ThrowIfNull(buffer);
         NcclArguments.Rank(root, Size, nameof(root));
         void* s = Ready(stream, buffer, nameof(buffer), buffer, nameof(buffer), out ulong p, out _);
-        Check(NcclMethods.ncclBroadcast((void*)p, (void*)p, (nuint)buffer.Length, type, root, _comm, s), "ncclBroadcast");
+        CheckQueued(NcclMethods.ncclBroadcast((void*)p, (void*)p, (nuint)buffer.Length, type, root, _comm, s), "ncclBroadcast");
     }
 
     /// <summary>Queues the send of <paramref name="data"/> to <paramref name="peer"/>, which queues a matching <see cref="Recv{T}"/>.</summary>
@@ -148,7 +169,7 @@ public sealed unsafe class NcclCommunicator : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         NcclArguments.Rank(peer, Size, nameof(peer), Rank);
         void* s = Ready(stream, data, nameof(data), data, nameof(data), out ulong p, out _);
-        Check(NcclMethods.ncclSend((void*)p, (nuint)data.Length, type, peer, _comm, s), "ncclSend");
+        CheckQueued(NcclMethods.ncclSend((void*)p, (nuint)data.Length, type, peer, _comm, s), "ncclSend");
     }
 
     /// <summary>Queues the receive of <paramref name="data"/> from <paramref name="peer"/>.</summary>
@@ -159,7 +180,34 @@ public sealed unsafe class NcclCommunicator : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         NcclArguments.Rank(peer, Size, nameof(peer), Rank);
         void* s = Ready(stream, data, nameof(data), data, nameof(data), out ulong p, out _);
-        Check(NcclMethods.ncclRecv((void*)p, (nuint)data.Length, type, peer, _comm, s), "ncclRecv");
+        CheckQueued(NcclMethods.ncclRecv((void*)p, (nuint)data.Length, type, peer, _comm, s), "ncclRecv");
+    }
+
+    // Non-blocking initialisation: polls until NCCL reports the communicator ready, or aborts it on an error or timeout.
+    private void AwaitInitialisation()
+    {
+        var clock = Stopwatch.StartNew();
+        for (int polls = 0; ; polls++)
+        {
+            ncclResult_t state;
+            Check(NcclMethods.ncclCommGetAsyncError(_comm, &state), "ncclCommGetAsyncError");
+            if (state == ncclResult_t.ncclSuccess)
+                return;
+            if (state != ncclResult_t.ncclInProgress)
+            {
+                Exception error = new InvalidOperationException($"ncclCommInitRankConfig failed: {Describe(state)}");
+                NcclMethods.ncclCommAbort(_comm);
+                _comm = null;
+                throw error;
+            }
+            if (clock.Elapsed > Timeout)
+            {
+                NcclMethods.ncclCommAbort(_comm);
+                _comm = null;
+                throw new CollectiveTimeoutException("NcclCommunicator.Create", OtherRanks(), Timeout);
+            }
+            Pause(polls);
+        }
     }
 
     /// <summary>Groups the point-to-point calls made inside (ncclGroupStart/End), so a send and a receive between two
@@ -194,10 +242,15 @@ public sealed unsafe class NcclCommunicator : IDisposable
             if (clock.Elapsed > Timeout)
                 throw Fault(new CollectiveTimeoutException("NcclCommunicator.Synchronize", OtherRanks(), Timeout));
             cancellationToken.ThrowIfCancellationRequested();
-            // Spin briefly for short collectives, then poll every millisecond.
-            if (polls < 64) Thread.SpinWait(64);
-            else Thread.Sleep(1);
+            Pause(polls);
         }
+    }
+
+    // Spins briefly for short operations, then polls every millisecond.
+    private static void Pause(int polls)
+    {
+        if (polls < 64) Thread.SpinWait(64);
+        else Thread.Sleep(1);
     }
 
     /// <summary>Destroys the communicator (ncclCommDestroy; ncclCommAbort when it faulted, since peers may be gone).</summary>
@@ -205,6 +258,7 @@ public sealed unsafe class NcclCommunicator : IDisposable
     {
         if (_comm == null)
             return;
+        // Destroy waits for queued work; after a fault the communicator was already aborted (and freed).
         if (_fault == null)
             NcclMethods.ncclCommDestroy(_comm);
         _comm = null;
@@ -214,7 +268,7 @@ public sealed unsafe class NcclCommunicator : IDisposable
     public readonly struct GroupScope : IDisposable
     {
         /// <summary>ncclGroupEnd: launches the grouped operations.</summary>
-        public void Dispose() => Check(NcclMethods.ncclGroupEnd(), "ncclGroupEnd");
+        public void Dispose() => CheckQueued(NcclMethods.ncclGroupEnd(), "ncclGroupEnd");
     }
 
     private void RequireUsable()
@@ -252,6 +306,13 @@ public sealed unsafe class NcclCommunicator : IDisposable
     }
 
     private int[] OtherRanks() => Enumerable.Range(0, Size).Where(r => r != Rank).ToArray();
+
+    // On a non-blocking communicator a queued call may still be in progress when it returns; Synchronize sees its end.
+    private static void CheckQueued(ncclResult_t result, string call)
+    {
+        if (result != ncclResult_t.ncclInProgress)
+            Check(result, call);
+    }
 
     private static void Check(ncclResult_t result, string call)
     {

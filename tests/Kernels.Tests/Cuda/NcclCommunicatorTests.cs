@@ -45,12 +45,14 @@ public class NcclCommunicatorTests
     [Test]
     public void UniqueIdIsThe128ByteStructNcclPassesByValue()
     {
-        Assert.That(sizeof_UniqueId(), Is.EqualTo(NcclConstants.NCCL_UNIQUE_ID_BYTES));
+        Assert.That(UniqueIdBytes(), Is.EqualTo(NcclConstants.NCCL_UNIQUE_ID_BYTES));
         Assert.That(System.Runtime.CompilerServices.Unsafe.SizeOf<CUipcMemHandle>(), Is.EqualTo(64));
-        var parameter = typeof(NcclMethods).GetMethod(nameof(NcclMethods.ncclCommInitRank), System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.GetParameters()[2];
+        // NCCL 2.14's ncclConfig_t prefix: size_t, two unsigned ints and an int, padded to 8 bytes.
+        Assert.That(System.Runtime.CompilerServices.Unsafe.SizeOf<ncclConfig_v21400>(), Is.EqualTo(24));
+        var parameter = typeof(NcclMethods).GetMethod(nameof(NcclMethods.ncclCommInitRankConfig), System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.GetParameters()[2];
         Assert.That(parameter.ParameterType, Is.EqualTo(typeof(ncclUniqueId)), "commId is by value, not a pointer");
 
-        static int sizeof_UniqueId() => System.Runtime.CompilerServices.Unsafe.SizeOf<ncclUniqueId>();
+        static int UniqueIdBytes() => System.Runtime.CompilerServices.Unsafe.SizeOf<ncclUniqueId>();
     }
 
     [Test]
