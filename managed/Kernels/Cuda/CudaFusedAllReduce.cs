@@ -19,8 +19,8 @@ namespace Kernels.Cuda;
 /// one barrier before, one after); larger ones two-shot (each GPU reduces and normalises its row shard, then all
 /// gather the normalised and residual rows: three barriers, 1/n of the reduction work each).</para>
 /// <para>Failures: the kernel's waits on peers give up after about <see cref="Communicator.Timeout"/> and record the
-/// missing rank; <see cref="Synchronize"/> turns that into <see cref="PeerLostException"/>, so a dead peer never hangs
-/// the GPU. The communicator is then faulted.</para>
+/// missing rank; <see cref="Synchronize"/> or <see cref="SynchronizeAsync"/> turns that into <see cref="PeerLostException"/>,
+/// so a dead peer never hangs the GPU. The communicator is then faulted.</para>
 /// </remarks>
 public sealed unsafe class CudaFusedAllReduce : IDisposable
 {
@@ -192,7 +192,37 @@ public sealed unsafe class CudaFusedAllReduce : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(stream);
+        Device.RequireSame(stream.Device, nameof(stream));
         stream.Synchronize();
+        ThrowIfPeerLost();
+    }
+
+    /// <summary><see cref="Synchronize"/> without holding a thread: polls the stream every millisecond on the thread pool.</summary>
+    /// <exception cref="PeerLostException">A peer did not reach a barrier in time; the exception names it.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the queued work goes on).</exception>
+    public Task SynchronizeAsync(CudaStream stream, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(stream);
+        Device.RequireSame(stream.Device, nameof(stream));
+        return CompletionPolling.UntilAsync(() => Finished(stream), cancellationToken);
+    }
+
+    private bool Finished(CudaStream stream)
+    {
+        void* handle = stream.Handle;
+        Device.MakeCurrent();
+        CUresult done = CudaDriverMethods.cuStreamQuery(handle);
+        if (done == CUresult.CUDA_ERROR_NOT_READY)
+            return false;
+        CudaDriver.Check(done, "cuStreamQuery");
+        ThrowIfPeerLost();
+        return true;
+    }
+
+    /// <summary>Reads this rank's status word (the kernels' queued work has finished): nonzero names the peer that was lost.</summary>
+    private void ThrowIfPeerLost()
+    {
         uint status;
         Device.MakeCurrent();
         CudaDriver.Check(CudaDriverMethods.cuMemcpyDtoH_v2(&status, _workspace.Pointer + (ulong)(FlagWords * 4), 4), "cuMemcpyDtoH(status)");

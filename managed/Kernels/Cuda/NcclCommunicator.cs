@@ -226,24 +226,45 @@ public sealed unsafe class NcclCommunicator : IDisposable
     /// <exception cref="CollectiveTimeoutException">The stream did not finish within <see cref="Timeout"/>.</exception>
     public void Synchronize(CudaStream stream, CancellationToken cancellationToken = default)
     {
-        void* handle = Ready(stream);
+        Ready(stream);
         var clock = Stopwatch.StartNew();
-        for (int polls = 0; ; polls++)
+        for (int polls = 0; !Finished(stream, clock); polls++)
         {
-            CUresult done = CudaDriverMethods.cuStreamQuery(handle);
-            if (done == CUresult.CUDA_SUCCESS)
-                return;
-            if (done != CUresult.CUDA_ERROR_NOT_READY)
-                CudaDriver.Check(done, "cuStreamQuery");
-            ncclResult_t asyncError;
-            Check(NcclMethods.ncclCommGetAsyncError(_comm, &asyncError), "ncclCommGetAsyncError");
-            if (asyncError != ncclResult_t.ncclSuccess && asyncError != ncclResult_t.ncclInProgress)
-                throw Fault(new PeerLostException("NcclCommunicator.Synchronize", OtherRanks(), $"NCCL: {Describe(asyncError)}"));
-            if (clock.Elapsed > Timeout)
-                throw Fault(new CollectiveTimeoutException("NcclCommunicator.Synchronize", OtherRanks(), Timeout));
             cancellationToken.ThrowIfCancellationRequested();
             Pause(polls);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Synchronize"/> without holding a thread: polls every millisecond on the thread pool.
+    /// </summary>
+    /// <exception cref="PeerLostException">NCCL reported an asynchronous error (a peer or the network failed).</exception>
+    /// <exception cref="CollectiveTimeoutException">The stream did not finish within <see cref="Timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the queued work goes on).</exception>
+    public Task SynchronizeAsync(CudaStream stream, CancellationToken cancellationToken = default)
+    {
+        Ready(stream);
+        var clock = Stopwatch.StartNew();
+        return CompletionPolling.UntilAsync(() => Finished(stream, clock), cancellationToken);
+    }
+
+    /// <summary>One poll, on any thread (it makes the device current): true once the stream's work is done; throws (after
+    /// aborting) on an NCCL error or the timeout.</summary>
+    private bool Finished(CudaStream stream, Stopwatch clock)
+    {
+        void* handle = Ready(stream);
+        CUresult done = CudaDriverMethods.cuStreamQuery(handle);
+        if (done == CUresult.CUDA_SUCCESS)
+            return true;
+        if (done != CUresult.CUDA_ERROR_NOT_READY)
+            CudaDriver.Check(done, "cuStreamQuery");
+        ncclResult_t asyncError;
+        Check(NcclMethods.ncclCommGetAsyncError(_comm, &asyncError), "ncclCommGetAsyncError");
+        if (asyncError != ncclResult_t.ncclSuccess && asyncError != ncclResult_t.ncclInProgress)
+            throw Fault(new PeerLostException("NcclCommunicator.Synchronize", OtherRanks(), $"NCCL: {Describe(asyncError)}"));
+        if (clock.Elapsed > Timeout)
+            throw Fault(new CollectiveTimeoutException("NcclCommunicator.Synchronize", OtherRanks(), Timeout));
+        return false;
     }
 
     // Spins briefly for short operations, then polls every millisecond.

@@ -51,9 +51,10 @@ public class CudaFusedAllReduceTests
             Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contain("41 bytes"));
     }
 
-    /// <summary>One rank: the all-reduce is the identity, so the result is add + RMSNorm of x (float64 reference), on both algorithms.</summary>
+    /// <summary>One rank: the all-reduce is the identity, so the result is add + RMSNorm of x (float64 reference), on both
+    /// algorithms, waiting synchronously or asynchronously.</summary>
     [Test]
-    public void OneRankOnAGpuIsAddRmsNorm([Values(64L, 1L << 20)] long oneShotLimitBytes)
+    public async Task OneRankOnAGpuIsAddRmsNorm([Values(64L, 1L << 20)] long oneShotLimitBytes, [Values] bool wait)
     {
         CudaDevice device;
         try
@@ -83,7 +84,10 @@ public class CudaFusedAllReduceTests
             dr.CopyFrom(residual);
             dw.CopyFrom(weight);
             fused.AllReduceAddRmsNorm(dx, dr, dw, dy, cols, 1e-6f, stream);
-            fused.Synchronize(stream);
+            if (wait)
+                fused.Synchronize(stream);
+            else
+                await fused.SynchronizeAsync(stream);
             float[] gotResidual = new float[x.Length], gotY = new float[x.Length];
             dr.CopyTo(gotResidual);
             dy.CopyTo(gotY);
