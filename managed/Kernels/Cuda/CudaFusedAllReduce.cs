@@ -27,6 +27,10 @@ public sealed unsafe class CudaFusedAllReduce : IDisposable
     /// <summary>Most ranks the kernel's flag slots cover (kn::kFusedMaxRanks).</summary>
     public const int MaxRanks = FusedNormKernelArgs.MaxRanks;
 
+    /// <summary>Largest capacity: the workspace (flags plus three message-sized regions) is one DeviceBuffer of at most
+    /// int.MaxValue bytes.</summary>
+    public const long MaxCapacityBytes = (int.MaxValue - DataOffset) / 3;
+
     // Layout constants of cuda/fused_allreduce_norm.cu's workspace.
     private const int MaxBlocks = 128, Phases = 3;
     private const long FlagWords = (long)Phases * MaxBlocks * MaxRanks;
@@ -72,11 +76,13 @@ public sealed unsafe class CudaFusedAllReduce : IDisposable
     /// <param name="host">The rendezvous; its ranks are processes on one node, one per GPU.</param>
     /// <param name="device">This rank's GPU; distinct from every other rank's.</param>
     /// <param name="capacityBytes">Largest message (rows x cols x element size) the calls will pass.</param>
-    /// <param name="oneShotLimitBytes">Switch point from one-shot to two-shot (default 256 KiB, where two-shot's extra
-    /// barriers start to cost less than one-shot's n-fold reads on NVLink systems).</param>
+    /// <param name="oneShotLimitBytes">Switch point from one-shot to two-shot. One-shot reads n copies of every row but
+    /// meets its peers twice; two-shot reads 1/n of the rows n times and meets them three times, so it wins for large
+    /// messages. The default (256 KiB) is a starting point that has not been measured (no GPU where this was written):
+    /// tune it on the target machine.</param>
     /// <exception cref="ArgumentNullException"><paramref name="host"/> or <paramref name="device"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacityBytes"/> is not positive or
-    /// <paramref name="oneShotLimitBytes"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacityBytes"/> is not positive or above
+    /// <see cref="MaxCapacityBytes"/>, or <paramref name="oneShotLimitBytes"/> is negative.</exception>
     /// <exception cref="ArgumentException">The host communicator has more than <see cref="MaxRanks"/> ranks.</exception>
     /// <exception cref="NotSupportedException">Two ranks share a device, or a pair of devices lacks peer access.</exception>
     /// <exception cref="CudaUnavailableException">No driver or no device.</exception>
@@ -84,13 +90,14 @@ public sealed unsafe class CudaFusedAllReduce : IDisposable
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacityBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacityBytes, MaxCapacityBytes);
         if (host.Size > MaxRanks)
             throw new ArgumentException($"has {host.Size} ranks; the fused GPU all-reduce supports at most {MaxRanks}", nameof(host));
         ArgumentOutOfRangeException.ThrowIfNegative(oneShotLimitBytes);
         ArgumentNullException.ThrowIfNull(device);
         RequirePeerAccess(host, device);
 
-        var workspace = DeviceBuffer<byte>.Allocate(device, checked((int)(DataOffset + 3 * capacityBytes)));
+        var workspace = DeviceBuffer<byte>.Allocate(device, (int)(DataOffset + 3 * capacityBytes));
         var mapped = new List<ulong>();
         try
         {

@@ -23,6 +23,8 @@ public class CudaFusedAllReduceTests
             Assert.That(() => CudaFusedAllReduce.Create(null!, null!, 1024), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("host"));
             Assert.That(() => CudaFusedAllReduce.Create(one[0], null!, 0),
                 Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("capacityBytes"));
+            Assert.That(() => CudaFusedAllReduce.Create(one[0], null!, CudaFusedAllReduce.MaxCapacityBytes + 1),
+                Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("capacityBytes"));
             Assert.That(() => CudaFusedAllReduce.Create(nine[0], null!, 1024),
                 Throws.ArgumentException.With.Property("ParamName").EqualTo("host").And.Message.Contain("at most 8"));
             Assert.That(() => CudaFusedAllReduce.Create(one[0], null!, 1024, oneShotLimitBytes: -1),
