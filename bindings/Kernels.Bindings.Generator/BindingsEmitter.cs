@@ -30,6 +30,19 @@ internal static class BindingsEmitter
             code.AppendLine();
         }
 
+        foreach (var nativeStruct in model.Structs)
+        {
+            code.AppendLine("    [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]");
+            code.AppendLine($"    internal unsafe struct {Identifier(nativeStruct.Name)}");
+            code.AppendLine("    {");
+            foreach (var field in nativeStruct.Fields)
+                code.AppendLine(field.ArrayLength > 0
+                    ? $"        internal fixed {field.Type} {Identifier(field.Name)}[{field.ArrayLength}];"
+                    : $"        internal {field.Type} {Identifier(field.Name)};");
+            code.AppendLine("    }");
+            code.AppendLine();
+        }
+
         if (model.Constants.Count > 0)
         {
             code.AppendLine($"    internal static partial class {options.ConstantsClass}");

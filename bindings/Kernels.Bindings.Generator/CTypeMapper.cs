@@ -5,8 +5,9 @@ namespace Kernels.Bindings.Generator;
 
 /// <summary>
 /// Maps a C type to its blittable C# form. Only fixed-size types are mapped: a type whose size
-/// differs between platforms (long) or that needs marshalling (bool, structs by value) has no entry,
-/// so a header using it fails the build instead of binding wrongly.
+/// differs between platforms (long) or that needs marshalling (bool) has no entry, so a header using it
+/// fails the build instead of binding wrongly. The header's own enums and structs (blittable by
+/// construction: scalar fields and fixed-size scalar arrays) map to their own names.
 /// </summary>
 internal static class CTypeMapper
 {
@@ -34,13 +35,17 @@ internal static class CTypeMapper
         ["char"] = "byte",
     };
 
+    /// <summary>C# types a <c>fixed</c> buffer may hold: the primitive scalars (no pointers, enums or structs).</summary>
+    public static bool IsFixedBufferElement(string type) =>
+        type is "sbyte" or "byte" or "short" or "ushort" or "int" or "uint" or "long" or "ulong" or "float" or "double";
+
     /// <summary>Words that name a type, never a parameter.</summary>
     public static bool IsTypeKeyword(string word) =>
         word is "void" or "char" or "short" or "int" or "long" or "float" or "double" or "signed" or "unsigned"
             or "const" or "volatile";
 
     /// <summary>The C# type, or null with <paramref name="reason"/> saying why not.</summary>
-    public static string? Map(IReadOnlyList<Token> type, ISet<string> enums, bool isReturn, out string reason)
+    public static string? Map(IReadOnlyList<Token> type, ISet<string> headerTypes, bool isReturn, out string reason)
     {
         reason = "";
         var words = new List<string>();
@@ -61,7 +66,7 @@ internal static class CTypeMapper
         }
 
         string baseName = string.Join(" ", words);
-        string? mapped = enums.Contains(baseName) ? baseName
+        string? mapped = headerTypes.Contains(baseName) ? baseName
             : Scalars.TryGetValue(baseName, out var scalar) ? scalar
             : null;
         if (mapped == null)

@@ -12,11 +12,12 @@ internal sealed class HeaderModel
 
     public BindingOptions Options { get; }
     public List<NativeEnum> Enums { get; } = new();
+    public List<NativeStruct> Structs { get; } = new();
     public List<NativeConstant> Constants { get; } = new();
     public List<NativeFunction> Functions { get; } = new();
     public List<HeaderProblem> Problems { get; } = new();
 
-    public bool IsEmpty => Enums.Count == 0 && Constants.Count == 0 && Functions.Count == 0;
+    public bool IsEmpty => Enums.Count == 0 && Structs.Count == 0 && Constants.Count == 0 && Functions.Count == 0;
 }
 
 /// <summary>A <c>typedef enum name { ... } name;</c> with every member's value resolved.</summary>
@@ -42,6 +43,37 @@ internal sealed class NativeEnumMember
 
     public string Name { get; }
     public long Value { get; }
+}
+
+/// <summary>
+/// A <c>typedef struct name { ... } name;</c> whose fields are mapped scalars or fixed-size arrays of them, such as
+/// ncclUniqueId (<c>char internal[128]</c>) or CUipcMemHandle: blittable, so it can cross the ABI by value.
+/// </summary>
+internal sealed class NativeStruct
+{
+    public NativeStruct(string name, IReadOnlyList<NativeField> fields)
+    {
+        Name = name;
+        Fields = fields;
+    }
+
+    public string Name { get; }
+    public IReadOnlyList<NativeField> Fields { get; }
+}
+
+/// <summary>A struct field: a C# type, its C name, and its element count when it is a fixed-size array (else 0).</summary>
+internal sealed class NativeField
+{
+    public NativeField(string type, string name, int arrayLength)
+    {
+        Type = type;
+        Name = name;
+        ArrayLength = arrayLength;
+    }
+
+    public string Type { get; }
+    public string Name { get; }
+    public int ArrayLength { get; }
 }
 
 /// <summary>An integer <c>#define</c> such as KN_VERSION_MAJOR.</summary>

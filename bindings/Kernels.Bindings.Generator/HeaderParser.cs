@@ -8,7 +8,7 @@ namespace Kernels.Bindings.Generator;
 
 /// <summary>
 /// Reads the declaration shapes kernels.h promises: <c>API ret name(params);</c> (may span lines),
-/// <c>typedef enum tag { A = 1, ... } name;</c>, integer <c>#define PREFIX_NAME 123</c>, and skips
+/// <c>typedef enum tag { A = 1, ... } name;</c>, <c>typedef struct tag { T field; T array[N]; } name;</c>, integer <c>#define PREFIX_NAME 123</c>, and skips
 /// include guards, other directives and <c>extern "C" { }</c>. Anything else at top level is reported,
 /// never skipped silently.
 /// </summary>
@@ -21,7 +21,8 @@ internal sealed class HeaderParser
     private readonly HeaderText _text;
     private readonly List<Token> _tokens;
     private readonly HeaderModel _model;
-    private readonly HashSet<string> _enumNames = new();
+    // Enums and structs: the header's own type names, usable in later declarations.
+    private readonly HashSet<string> _typeNames = new();
     private readonly HashSet<string> _declaredNames = new();
     private int _position;
 
@@ -91,11 +92,13 @@ internal sealed class HeaderParser
                 ReadFunction();
             else if (token.Is("typedef") && Peek(1).Is("enum"))
                 ReadEnum();
+            else if (token.Is("typedef") && Peek(1).Is("struct"))
+                ReadStruct();
             else
             {
                 int end = StatementEnd(_position);
                 Report(BindingDiagnostics.UnparsableDeclaration, token.Offset, SpanLength(_position, end),
-                    $"'{Spell(_position, end)}' is not a function marked {Options.ExportMacro}, a typedef enum or a directive");
+                    $"'{Spell(_position, end)}' is not a function marked {Options.ExportMacro}, a typedef enum, a typedef struct or a directive");
                 _position = end + 1;
             }
         }
@@ -119,7 +122,7 @@ internal sealed class HeaderParser
 
         var nameToken = _tokens[open - 1];
         int line = _text.LineOf(_tokens[start].Offset);
-        var returnType = CTypeMapper.Map(Slice(start + 1, open - 1), _enumNames, isReturn: true, out string reason);
+        var returnType = CTypeMapper.Map(Slice(start + 1, open - 1), _typeNames, isReturn: true, out string reason);
         bool ok = returnType != null;
         if (!ok)
             Report(BindingDiagnostics.UnmappableType, nameToken.Offset, nameToken.Text.Length, $"return type of {nameToken.Text}: {reason}");
@@ -155,7 +158,7 @@ internal sealed class HeaderParser
         var type = hasName ? tokens.Take(tokens.Count - 1).ToList() : tokens;
         string name = hasName ? tokens[tokens.Count - 1].Text : "arg" + index;
 
-        var mapped = CTypeMapper.Map(type, _enumNames, isReturn: false, out string reason);
+        var mapped = CTypeMapper.Map(type, _typeNames, isReturn: false, out string reason);
         if (mapped == null)
         {
             Report(BindingDiagnostics.UnmappableType, location.Offset, SpanLength(tokens), $"parameter {index + 1} of {function}: {reason}");
@@ -212,9 +215,92 @@ internal sealed class HeaderParser
             next = value + 1;
         }
         // Registered even when a member failed, so functions using the enum do not add a second error.
-        _enumNames.Add(nameToken.Text);
+        _typeNames.Add(nameToken.Text);
         if (ok && Declare(nameToken.Text, nameToken.Offset, nameToken.Text.Length, _text.LineOf(nameToken.Offset)))
             _model.Enums.Add(new NativeEnum(nameToken.Text, members));
+    }
+
+    /// <summary><c>typedef struct [tag] { type name; type name[N]; ... } name ;</c> with mapped, non-pointer array element types.</summary>
+    private void ReadStruct()
+    {
+        int start = _position;
+        int end = StatementEnd(start);
+        _position = end + 1;
+        int open = IndexOf("{", start, end);
+        int close = -1;
+        for (int i = end; i > open && open >= 0; i--)
+            if (_tokens[i].Is("}")) { close = i; break; }
+        bool shapeOk = open >= 0 && close >= 0 && close + 2 == end && _tokens[close + 1].Kind == TokenKind.Identifier
+            && (open == start + 2 || (open == start + 3 && _tokens[start + 2].Kind == TokenKind.Identifier));
+        if (!shapeOk)
+        {
+            Report(BindingDiagnostics.UnparsableDeclaration, _tokens[start].Offset, SpanLength(start, end),
+                $"'{Spell(start, end)}' (expected typedef struct <tag> {{ <type> <field>; <type> <field>[<count>]; }} <name>;)");
+            return;
+        }
+
+        var nameToken = _tokens[close + 1];
+        var fields = new List<NativeField>();
+        bool ok = true;
+        int fieldStart = open + 1;
+        for (int i = open + 1; i < close; i++)
+        {
+            if (!_tokens[i].Is(";"))
+                continue;
+            var field = ReadField(nameToken.Text, Slice(fieldStart, i));
+            if (field == null) ok = false;
+            else fields.Add(field);
+            fieldStart = i + 1;
+        }
+        if (fieldStart < close || fields.Count == 0 && ok)
+        {
+            Report(BindingDiagnostics.UnparsableDeclaration, _tokens[open].Offset, SpanLength(open, close),
+                $"struct {nameToken.Text} (expected fields ending in ';', at least one)");
+            ok = false;
+        }
+        _typeNames.Add(nameToken.Text);
+        if (ok && Declare(nameToken.Text, nameToken.Offset, nameToken.Text.Length, _text.LineOf(nameToken.Offset)))
+            _model.Structs.Add(new NativeStruct(nameToken.Text, fields));
+    }
+
+    /// <summary><c>type name</c> or <c>type name [ N ]</c>; arrays hold scalars (C# fixed buffers), never pointers.</summary>
+    private NativeField? ReadField(string structName, List<Token> tokens)
+    {
+        int arrayLength = 0;
+        var declarator = tokens;
+        if (tokens.Count >= 4 && tokens[tokens.Count - 1].Is("]") && tokens[tokens.Count - 3].Is("["))
+        {
+            string count = tokens[tokens.Count - 2].Text;
+            if (!TryParseInteger(count, out long length) || length < 1 || length > int.MaxValue)
+            {
+                Report(BindingDiagnostics.UnparsableDeclaration, tokens[0].Offset, SpanLength(tokens),
+                    $"field '{CTypeMapper.Spell(tokens)}' of {structName} (the array length must be a positive integer literal)");
+                return null;
+            }
+            arrayLength = (int)length;
+            declarator = tokens.Take(tokens.Count - 3).ToList();
+        }
+        if (declarator.Count < 2 || declarator[declarator.Count - 1].Kind != TokenKind.Identifier
+            || CTypeMapper.IsTypeKeyword(declarator[declarator.Count - 1].Text))
+        {
+            var location = tokens.Count > 0 ? tokens[0] : _tokens[_position - 1];
+            Report(BindingDiagnostics.UnparsableDeclaration, location.Offset, SpanLength(tokens),
+                $"field '{CTypeMapper.Spell(tokens)}' of {structName} (expected <type> <name> or <type> <name>[<count>])");
+            return null;
+        }
+        var typeTokens = declarator.Take(declarator.Count - 1).ToList();
+        // char by value is a byte inside a struct (the C# fixed buffer of an opaque id), unlike a parameter.
+        bool isChar = typeTokens.Count(t => !t.Is("const") && !t.Is("volatile")) == 1 && typeTokens.Any(t => t.Is("char"));
+        string reason = "";
+        string? mapped = isChar ? "byte" : CTypeMapper.Map(typeTokens, _typeNames, isReturn: false, out reason);
+        if (mapped == null || (arrayLength > 0 && !CTypeMapper.IsFixedBufferElement(mapped)))
+        {
+            Report(BindingDiagnostics.UnmappableType, declarator[0].Offset, SpanLength(declarator),
+                $"field {declarator[declarator.Count - 1].Text} of {structName}: " +
+                (mapped == null ? reason : $"'{mapped}' cannot be a fixed-size array element (only scalars can)"));
+            return null;
+        }
+        return new NativeField(mapped, declarator[declarator.Count - 1].Text, arrayLength);
     }
 
     private static bool TryParseInteger(string literal, out long value)

@@ -1,7 +1,8 @@
 /* cuda_driver.h (curated) — the subset of the CUDA driver API (libcuda.so.1) that Kernels.Cuda
  * uses, in the shape the bindings generator reads. Entry points carry the versioned names the real
  * cuda.h maps to (cuMemAlloc -> cuMemAlloc_v2, ...). Handles (CUcontext, CUmodule, CUfunction,
- * CUstream, CUevent) are spelled void*, CUdeviceptr uint64_t, CUdevice int. Loaded at run time
+ * CUstream, CUevent) are spelled void*, CUdeviceptr uint64_t, CUdevice int; CUipcMemHandle is the 64-byte
+ * struct the driver passes by value. Loaded at run time
  * (managed/Kernels/Interop/NativeLibraryLocator.cs); never linked.
  */
 // bindings: library=cuda namespace=Kernels.Cuda.Interop class=CudaDriverMethods constants=CudaDriverConstants prefix=cu api=CU_BINDING
@@ -53,6 +54,11 @@ typedef enum CUfunction_attribute {
   CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8,
 } CUfunction_attribute;
 
+/* An exported device allocation, opened by another process with cuIpcOpenMemHandle. */
+typedef struct CUipcMemHandle {
+  char reserved[64];
+} CUipcMemHandle;
+
 /* ---- init, errors, devices ------------------------------------------------------------------ */
 CU_BINDING CUresult cuInit(unsigned int flags);
 CU_BINDING CUresult cuDriverGetVersion(int* driverVersion);
@@ -88,6 +94,8 @@ CU_BINDING CUresult cuMemsetD8Async(uint64_t dstDevice, uint8_t uc, size_t N, vo
 CU_BINDING CUresult cuStreamCreate(void** phStream, unsigned int Flags);
 CU_BINDING CUresult cuStreamDestroy_v2(void* hStream);
 CU_BINDING CUresult cuStreamSynchronize(void* hStream);
+/* CUDA_SUCCESS when the stream's work is done, CUDA_ERROR_NOT_READY while it runs: lets a wait poll other errors. */
+CU_BINDING CUresult cuStreamQuery(void* hStream);
 CU_BINDING CUresult cuEventCreate(void** phEvent, unsigned int Flags);
 CU_BINDING CUresult cuEventDestroy_v2(void* hEvent);
 CU_BINDING CUresult cuEventRecord(void* hEvent, void* hStream);
@@ -108,5 +116,9 @@ CU_BINDING CUresult cuLaunchKernel(void* f, unsigned int gridDimX, unsigned int 
 /* ---- peers ------------------------------------------------------------------------------------ */
 CU_BINDING CUresult cuDeviceCanAccessPeer(int* canAccessPeer, int dev, int peerDev);
 CU_BINDING CUresult cuCtxEnablePeerAccess(void* peerContext, unsigned int Flags);
+/* IPC: export an allocation of this process, map one of another process (Flags 1: lazy peer access). */
+CU_BINDING CUresult cuIpcGetMemHandle(CUipcMemHandle* pHandle, uint64_t dptr);
+CU_BINDING CUresult cuIpcOpenMemHandle_v2(uint64_t* pdptr, CUipcMemHandle handle, unsigned int Flags);
+CU_BINDING CUresult cuIpcCloseMemHandle(uint64_t dptr);
 
 #endif /* KERNELS_BINDINGS_CUDA_DRIVER_H */

@@ -8,6 +8,8 @@
 //                   (the one name the emulator defines; its size is emu_launch's argument)
 //   barriers/warps  __syncthreads __syncwarp __shfl*_sync __ballot_sync __any_sync __all_sync
 //   tensor cores    nvcuda::wmma 16x16x16 fragments for __half / __nv_bfloat16 (mma.h)
+//   system scope    __threadfence_system, __nanosleep for kernels that several emulated GPUs run
+//                   at once, one OS thread each (emu_system_scope.h)
 //   the rest        vector types, atomics, fences, bit casts, math intrinsics, __half and
 //                   __nv_bfloat16 (Debian's cuda_fp16.h / cuda_bf16.h compile as host code)
 // Blocks run one after another, so static __shared__ variables (thread_local statics: one copy
@@ -28,6 +30,7 @@
 
 #include "emu_intrinsics.h"
 #include "emu_scheduler.h"
+#include "emu_system_scope.h"
 #include "emu_vector_types.h"
 #include "emu_warp.h"
 

@@ -61,6 +61,9 @@ typedef enum kne_feedback_step {
   KNE_FEEDBACK_ACCUMULATE_INTO = 4, /* out = state + out; state = out */
 } kne_feedback_step;
 
+/* The two algorithms of cuda/fused_allreduce_norm.cu. */
+typedef enum kne_fused_algorithm { KNE_FUSED_ONE_SHOT = 0, KNE_FUSED_TWO_SHOT = 1 } kne_fused_algorithm;
+
 KNE_API const char* kne_last_error(void);
 
 /* dst[i] = op(a[i], b[i]) * scale: kn::reduce_elements. */
@@ -128,6 +131,19 @@ KNE_API uint64_t kne_merge_args_bytes(void);
 KNE_API uint64_t kne_flash_forward_args_bytes(void);
 KNE_API uint64_t kne_lowrank_args_bytes(void);
 KNE_API uint64_t kne_orthonormalize_args_bytes(void);
+/* Fused all-reduce (Sum) + residual add + RMSNorm (kn::fused_allreduce_norm_{one,two}_shot) on `world` (1..8)
+ * emulated GPUs, one OS thread each, their workspaces in host memory standing in for IPC-mapped device memory.
+ * x, residual and y hold `world` pointers (rank order) to (rows, cols) arrays; weight is shared. Each rank
+ * launches `launches` times with epochs 1, 2, ... on the same workspaces. Only the ranks in run_mask launch
+ * (the others model a dead peer); status[r] receives rank r's status word: 0, or 1 + the peer it timed out
+ * on after timeout_polls polls. grid_x at most 128; block_x a multiple of 32, at most 256. */
+KNE_API kne_status kne_fused_allreduce_norm(kne_dtype dtype, kne_fused_algorithm algorithm, uint32_t world,
+                                            const void* const* x, void* const* residual, const void* weight,
+                                            void* const* y, uint64_t rows, uint64_t cols, float eps, uint32_t launches,
+                                            uint32_t run_mask, uint32_t timeout_polls, uint32_t* status,
+                                            uint32_t grid_x, uint32_t block_x);
+/* sizeof kn::FusedNormArgs. */
+KNE_API uint64_t kne_fused_norm_args_bytes(void);
 /* Runs one probe kernel with grid (grid_x) and block (block_x); out needs the size the probe states. */
 KNE_API kne_status kne_probe_run(kne_probe probe, int32_t* out, uint32_t grid_x, uint32_t block_x);
 /* Runs one WMMA probe kernel with its own launch shape. */

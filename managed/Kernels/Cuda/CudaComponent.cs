@@ -9,4 +9,6 @@ public enum CudaComponent
     Device,
     /// <summary>The run-time compiler (<c>libnvrtc.so.13</c>, <c>.12</c> or <c>.11.2</c>) is missing.</summary>
     Nvrtc,
+    /// <summary>NCCL (<c>libnccl.so.2</c>) is missing: only <see cref="NcclCommunicator"/> needs it.</summary>
+    Nccl,
 }

@@ -52,8 +52,12 @@ internal static class CudaKernelSources
     /// <summary>powersgd.cu: the two products and the orthogonalisation.</summary>
     internal static CudaProgramSource PowerSgd => Load("powersgd.cu", ["kn::lowrank_m_q", "kn::lowrank_mt_p", "kn::orthonormalize_columns"]);
 
+    /// <summary>fused_allreduce_norm.cu: one-shot and two-shot fused all-reduce + add + RMSNorm for every storage.</summary>
+    internal static CudaProgramSource FusedAllReduceNorm => Load("fused_allreduce_norm.cu",
+        from kernel in new[] { "kn::fused_allreduce_norm_one_shot", "kn::fused_allreduce_norm_two_shot" } from s in Storages select $"{kernel}<{s}>");
+
     /// <summary>Every kernel program of cuda/, with the name expressions the library launches.</summary>
-    public static IReadOnlyList<CudaProgramSource> All => [Reduce, Convert, RmsNorm, OneBit, TopK, ErrorFeedback, AttentionMerge, FlashAttention, PowerSgd];
+    public static IReadOnlyList<CudaProgramSource> All => [Reduce, Convert, RmsNorm, OneBit, TopK, ErrorFeedback, AttentionMerge, FlashAttention, PowerSgd, FusedAllReduceNorm];
 
     private static CudaProgramSource Load(string fileName, IEnumerable<string> nameExpressions)
     {

@@ -2,7 +2,7 @@ namespace Kernels.Cuda;
 
 /// <summary>
 /// Thrown when CUDA cannot be used on this machine: <see cref="Missing"/> says which piece is absent (driver,
-/// device or NVRTC) and the message says where the loader looked or what the driver answered.
+/// device, NVRTC or NCCL) and the message says where the loader looked or what the driver answered.
 /// </summary>
 public sealed class CudaUnavailableException : Exception
 {

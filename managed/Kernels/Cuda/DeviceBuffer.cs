@@ -4,7 +4,8 @@ namespace Kernels.Cuda;
 
 /// <summary>
 /// Device memory for <see cref="Length"/> elements of <typeparamref name="T"/>, with synchronous copies from and to
-/// host spans. Lengths are checked before any copy; use after <see cref="Dispose"/> throws.
+/// host spans and copies queued on a stream from and to <see cref="PinnedHostBuffer{T}"/> staging memory. Lengths,
+/// devices and disposal are checked before any copy.
 /// </summary>
 public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
 {
@@ -76,6 +77,36 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
             CudaDriver.Check(CudaDriverMethods.cuMemcpyDtoH_v2(host, _pointer, (nuint)Bytes), "cuMemcpyDtoH");
     }
 
+    /// <summary>
+    /// Queues the copy of <paramref name="source"/> (exactly <see cref="Length"/> elements) to the device on
+    /// <paramref name="stream"/> and returns at once; <paramref name="source"/> must not change until the stream has passed it.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="stream"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="source"/> has another length, or <paramref name="stream"/> is on another device.</exception>
+    /// <exception cref="ObjectDisposedException">The buffer, <paramref name="source"/> or <paramref name="stream"/> was disposed.</exception>
+    public void CopyFrom(PinnedHostBuffer<T> source, CudaStream stream)
+    {
+        void* handle = QueuedCopyChecks(source, stream, nameof(source));
+        if (Length == 0)
+            return;
+        CudaDriver.Check(CudaDriverMethods.cuMemcpyHtoDAsync_v2(_pointer, source.Pointer, (nuint)Bytes, handle), "cuMemcpyHtoDAsync");
+    }
+
+    /// <summary>
+    /// Queues the copy of the buffer into <paramref name="destination"/> (exactly <see cref="Length"/> elements) on
+    /// <paramref name="stream"/> and returns at once; read <paramref name="destination"/> after the stream has passed it.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> or <paramref name="stream"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> has another length, or <paramref name="stream"/> is on another device.</exception>
+    /// <exception cref="ObjectDisposedException">The buffer, <paramref name="destination"/> or <paramref name="stream"/> was disposed.</exception>
+    public void CopyTo(PinnedHostBuffer<T> destination, CudaStream stream)
+    {
+        void* handle = QueuedCopyChecks(destination, stream, nameof(destination));
+        if (Length == 0)
+            return;
+        CudaDriver.Check(CudaDriverMethods.cuMemcpyDtoHAsync_v2(destination.Pointer, _pointer, (nuint)Bytes, handle), "cuMemcpyDtoHAsync");
+    }
+
     /// <summary>Frees the device memory.</summary>
     public void Dispose()
     {
@@ -88,6 +119,20 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
             CudaDriverMethods.cuMemFree_v2(_pointer);
             _pointer = 0;
         }
+    }
+
+    /// <summary>Argument checks first (null, length), then disposal and the stream's device; returns the stream handle with
+    /// this buffer's context current.</summary>
+    private void* QueuedCopyChecks(PinnedHostBuffer<T> host, CudaStream stream, string hostName)
+    {
+        ArgumentNullException.ThrowIfNull(host, hostName);
+        ArgumentNullException.ThrowIfNull(stream);
+        RequireLength(host.Length, hostName);
+        _ = host.Pointer; // throws once the staging memory is freed
+        Device.RequireSame(stream.Device, nameof(stream));
+        void* handle = stream.Handle;
+        Device.MakeCurrent();
+        return handle;
     }
 
     private void RequireLength(int length, string parameterName)

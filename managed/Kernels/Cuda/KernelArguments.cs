@@ -52,3 +52,16 @@ internal readonly record struct FlashForwardKernelArgs(ulong Q, ulong K, ulong V
     long QBatch, long QSeq, long QHead, long KBatch, long KSeq, long KHead,
     long VBatch, long VSeq, long VHead, long OBatch, long OSeq, long OHead,
     int SeqQ, int SeqK, int Heads, int Group, float Scale, float Softcap, int Causal, int WindowLeft, int WindowRight, int VectorLoads);
+
+/// <summary>kn::FusedNormArgs (cuda/fused_allreduce_norm.cu): every rank's workspace address as this rank maps it, then the
+/// rank's own buffers, shape and synchronisation settings.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct FusedNormKernelArgs
+{
+    /// <summary>kn::kFusedMaxRanks.</summary>
+    internal const int MaxRanks = 8;
+    internal fixed ulong Workspaces[MaxRanks];
+    internal ulong X, Residual, Weight, Y, Rows, Cols;
+    internal float Eps;
+    internal uint Rank, World, Epoch, TimeoutPolls;
+}

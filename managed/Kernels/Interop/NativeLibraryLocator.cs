@@ -46,6 +46,7 @@ internal static unsafe class NativeLibraryLocator
         LibraryName => Library.Value.Handle,
         Cuda.CudaLibraries.DriverLibraryName => Cuda.CudaLibraries.Driver.Handle,
         Cuda.CudaLibraries.NvrtcLibraryName => Cuda.CudaLibraries.Nvrtc.Handle,
+        Cuda.CudaLibraries.NcclLibraryName => Cuda.CudaLibraries.Nccl.Handle,
         Collectives.Mpi.MpiShimLibrary.LibraryName => Collectives.Mpi.MpiShimLibrary.Library.Handle,
         _ => IntPtr.Zero,
     };

@@ -93,6 +93,42 @@ public class HeaderBindingsGeneratorTests
         Assert.That(run.GeneratorDiagnostics[0].GetMessage(), Does.Contain("line 1"));
     }
 
+    [Test]
+    public void FixedSizeStructBecomesBlittableStructPassedByValue()
+    {
+        var run = GeneratorRun.On("""
+            typedef struct kn_id {
+              char internal[128]; /* opaque bytes */
+              uint32_t generation;
+              float weights[3];
+            } kn_id;
+            KN_API int32_t kn_join(kn_id id, const kn_id* out_ids, int32_t rank);
+            """);
+
+        Assert.That(run.GeneratorDiagnostics, Is.Empty);
+        Assert.That(run.CompileErrors, Is.Empty);
+        string source = run.GeneratedSource;
+        Assert.That(source, Does.Contain("[global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]"));
+        Assert.That(source, Does.Contain("internal unsafe struct kn_id"));
+        Assert.That(source, Does.Contain("internal fixed byte @internal[128];").And.Contain("internal uint generation;")
+            .And.Contain("internal fixed float weights[3];"));
+        Assert.That(source, Does.Contain("internal static extern int kn_join(kn_id id, kn_id* out_ids, int rank);"));
+    }
+
+    [TestCase("typedef struct kn_bad { void* slots[4]; } kn_bad;", "KNB002", "cannot be a fixed-size array element")]
+    [TestCase("typedef struct kn_bad { long value; } kn_bad;", "KNB002", "'long' is not a mapped type")]
+    [TestCase("typedef struct kn_bad { char bytes[N]; } kn_bad;", "KNB001", "positive integer literal")]
+    [TestCase("typedef struct kn_bad { char bytes[0]; } kn_bad;", "KNB001", "positive integer literal")]
+    [TestCase("typedef struct kn_bad { } kn_bad;", "KNB001", "at least one")]
+    public void UnsupportedStructIsAnError(string declaration, string id, string expectedReason)
+    {
+        var run = GeneratorRun.On(declaration);
+
+        var error = run.GeneratorDiagnostics.Single();
+        Assert.That(error.Id, Is.EqualTo(id));
+        Assert.That(error.GetMessage(), Does.Contain("sample.h line 1").And.Contain(expectedReason));
+    }
+
     [TestCase("KN_API long kn_platform_sized(void);", "'long' is not a mapped type")]
     [TestCase("KN_API void kn_callback(void (*done)(int32_t));", "parameter 1 of kn_callback")]
     [TestCase("KN_API void kn_by_value(char c);", "'char' by value")]

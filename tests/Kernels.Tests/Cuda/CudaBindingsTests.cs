@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Kernels.Cuda;
 using NUnit.Framework;
 
@@ -7,8 +8,9 @@ namespace Kernels.Tests.Cuda;
 
 /// <summary>
 /// The curated headers of bindings/cuda and the emulator's header match their libraries: every generated
-/// [DllImport("nvrtc")], [DllImport("cuda")] and [DllImport("kernels_cuda_emu")] entry point is exported by the
-/// library that is loaded for it.
+/// [DllImport("nvrtc")], [DllImport("cuda")], [DllImport("nccl")] and [DllImport("kernels_cuda_emu")] entry point is
+/// exported by the library that is loaded for it (where that library is installed), and every function a curated
+/// header declares has a generated binding with the same number of parameters.
 /// </summary>
 public class CudaBindingsTests
 {
@@ -34,6 +36,35 @@ public class CudaBindingsTests
         Assert.That(File.Exists(path), $"{path} is missing: build the native tree (cmake, KN_BUILD_CUDA_EMU=ON)");
         var library = new OptionalLibrary(path, NativeLibrary.Load(path), "test library");
         AssertExported("kernels_cuda_emu", library, typeof(CudaBindingsTests).Assembly);
+    }
+
+    [Test]
+    public void EveryNcclBindingIsExported()
+    {
+        if (!CudaLibraries.Nccl.IsLoaded)
+            Assert.Ignore($"no NCCL library: {CudaLibraries.Nccl.Description}");
+        AssertExported("nccl", CudaLibraries.Nccl);
+    }
+
+    /// <summary>Read from the header text independently of the generator: names and parameter counts.</summary>
+    [TestCase("nccl.h", "nccl", "NCCL_BINDING")]
+    [TestCase("cuda_driver.h", "cuda", "CU_BINDING")]
+    [TestCase("nvrtc.h", "nvrtc", "NVRTC_BINDING")]
+    public void EveryHeaderFunctionHasABindingWithItsParameterCount(string header, string library, string exportMacro)
+    {
+        string text = File.ReadAllText(Path.Combine(RepositoryFiles.Root(), "bindings", "cuda", header));
+        text = Regex.Replace(text, @"/\*.*?\*/|//[^\n]*", " ", RegexOptions.Singleline);
+        var declared = Regex.Matches(text, exportMacro + @"\s+[^;(]*?\b(?<name>\w+)\s*\((?<parameters>[^)]*)\)\s*;")
+            .ToDictionary(m => m.Groups["name"].Value, m => ParameterCount(m.Groups["parameters"].Value));
+        var bound = typeof(CudaDevice).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public))
+            .Where(m => m.GetCustomAttribute<DllImportAttribute>()?.Value == library)
+            .ToDictionary(m => m.GetCustomAttribute<DllImportAttribute>()!.EntryPoint!, m => m.GetParameters().Length);
+        Assert.That(declared, Is.Not.Empty, $"no {exportMacro} declarations found in {header}");
+        Assert.That(bound, Is.EquivalentTo(declared), $"{header}: generated [DllImport(\"{library}\")] entry points and parameter counts");
+
+        static int ParameterCount(string list) =>
+            list.Trim() is "" or "void" ? 0 : list.Split(',').Length;
     }
 
     [Test]

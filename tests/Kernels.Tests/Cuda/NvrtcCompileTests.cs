@@ -53,17 +53,9 @@ public class NvrtcCompileTests
     [Test]
     public void EmbeddedSourcesAreEveryKernelFileOfCudaFolder()
     {
-        string cudaFolder = Path.Combine(RepositoryRoot(), "cuda");
+        string cudaFolder = Path.Combine(RepositoryFiles.Root(), "cuda");
         var onDisk = Directory.GetFiles(cudaFolder, "*.cu").Select(Path.GetFileName).Order().ToArray();
         Assert.That(CudaKernelSources.All.Select(p => p.Name).Order().ToArray(), Is.EqualTo(onDisk));
         Assert.That(CudaKernelSources.Reduce.Headers.Keys, Is.EquivalentTo(Directory.GetFiles(cudaFolder, "*.cuh").Select(Path.GetFileName)));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); folder != null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "Kernels.sln")))
-                return folder.FullName;
-        throw new InvalidOperationException("Kernels.sln not found above the test folder");
     }
 }
