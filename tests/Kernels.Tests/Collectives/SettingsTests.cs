@@ -13,7 +13,7 @@ public class SettingsTests
 
     [TestCase("oneshot", CollectiveAlgorithm.OneShot)]
     [TestCase("twoshot", CollectiveAlgorithm.TwoShot)]
-    [TestCase("ring", CollectiveAlgorithm.TwoShot)]
+    [TestCase("ring", CollectiveAlgorithm.Ring)]
     [TestCase(" RHD ", CollectiveAlgorithm.RecursiveHalvingDoubling)]
     [TestCase("", CollectiveAlgorithm.Auto)]
     public void KN_ALGO_forces_an_algorithm(string value, CollectiveAlgorithm expected) =>

@@ -53,13 +53,14 @@ internal static class AlgorithmChoice
         return twoShot <= halvingDoubling ? CollectiveAlgorithm.TwoShot : CollectiveAlgorithm.RecursiveHalvingDoubling;
     }
 
-    /// <summary>Parses a <c>KN_ALGO</c> value: oneshot, twoshot, ring (= twoshot) or rhd; empty means none.</summary>
+    /// <summary>Parses a <c>KN_ALGO</c> value: oneshot, twoshot, ring or rhd; empty means none.</summary>
     /// <exception cref="ArgumentException">Any other value.</exception>
     internal static CollectiveAlgorithm Parse(string? value) => value?.Trim().ToLowerInvariant() switch
     {
         null or "" or "auto" => CollectiveAlgorithm.Auto,
         "oneshot" => CollectiveAlgorithm.OneShot,
-        "twoshot" or "ring" => CollectiveAlgorithm.TwoShot,
+        "twoshot" => CollectiveAlgorithm.TwoShot,
+        "ring" => CollectiveAlgorithm.Ring,
         "rhd" => CollectiveAlgorithm.RecursiveHalvingDoubling,
         _ => throw new ArgumentException($"KN_ALGO={value} is not one of oneshot, twoshot, ring, rhd, auto."),
     };
