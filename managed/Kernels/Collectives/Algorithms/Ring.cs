@@ -44,6 +44,13 @@ internal static unsafe class Ring
     /// <summary>Bytes a slice occupies in a slot half: room for fp32 partials whatever the element type.</summary>
     private const int PartialSize = sizeof(float);
 
+    /// <summary>Slices per chunk piece of <paramref name="pieceElements"/> elements.</summary>
+    internal static int SlicesFor(long pieceElements)
+    {
+        long slices = Math.Clamp(pieceElements * PartialSize / SliceBytes, MinSlices, MaxSlices);
+        return (int)Math.Max(1, Math.Min(slices, pieceElements / MinSliceElements));
+    }
+
     internal static void AllReduce(CollectiveCall call, in ReductionArgs args, CollectiveDescriptor descriptor)
     {
         if (call.Size == 1)
@@ -115,8 +122,7 @@ internal static unsafe class Ring
             _pieceElements = UsesSlot ? Math.Max(1, call.Endpoint.SlotElements(PartialSize) / 2) : largestShard;
             Rounds = Math.Max(1, (largestShard + _pieceElements - 1) / _pieceElements);
             long piece = Math.Min(_pieceElements, largestShard);
-            long slices = Math.Clamp(piece * PartialSize / SliceBytes, MinSlices, MaxSlices);
-            Slices = (int)Math.Max(1, Math.Min(slices, piece / MinSliceElements));
+            Slices = SlicesFor(piece);
             _sliceElements = (piece + Slices - 1) / Slices;
             LastStage = 2 * _size - 2;
             StepsPerRound = 1 + (long)LastStage * Slices;
