@@ -50,8 +50,10 @@ public sealed class CollectivesGroup : IBenchmarkGroup
         var plan = new SweepPlan(cases.Select(c => c.Bytes).Distinct().Order().ToList(), cases.Select(c => c.Collective).Distinct().ToList(), seconds);
         var children = new ChildSweeps(plan);
         ThreadRanks? threads = null;
-        // The first item also waits for the child sweeps: four more contenders (Gloo only all-reduces), plus start-up.
-        double childSeconds = 5 + 3.4 * cases.Sum(c => CaseSeconds(c.Bytes, seconds));
+        // The first item also waits for the child sweeps: four more contenders (Gloo only all-reduces), plus start-up,
+        // and all-reduce with two-shot and the ring forced (two jobs, spans and buffers).
+        double childSeconds = 10 + 3.4 * cases.Sum(c => CaseSeconds(c.Bytes, seconds))
+            + 4 * cases.Where(c => c.Collective == CollectiveNames.AllReduce).Sum(c => CaseSeconds(c.Bytes, seconds));
         return cases.Select((c, i) => new BenchmarkItem(c.Name, CaseSeconds(c.Bytes, seconds) + (i == 0 ? childSeconds : 0), ctx =>
         {
             threads ??= ctx.Own(new ThreadRanks(seconds));

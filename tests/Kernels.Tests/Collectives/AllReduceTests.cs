@@ -32,7 +32,7 @@ public class AllReduceTests
         storage.Run(new AllReduceCheck(job));
     }
 
-    /// <summary>One-shot, two-shot and (2 ranks, 1 MiB) the ring, as the cost model picks them with default options.</summary>
+    /// <summary>One-shot and two-shot as the cost model picks them with default options, at 2 and 3 ranks.</summary>
     [TestCase(2), TestCase(3), CancelAfter(60_000)]
     public void Auto_choice_matches_the_reference_for_small_and_large_messages(int size)
     {

@@ -53,8 +53,8 @@ public class SettingsTests
         Assert.That(AlgorithmChoice.Choose(8, 4, 2, onBuffers: false, auto), Is.EqualTo(CollectiveAlgorithm.OneShot));
         Assert.That(AlgorithmChoice.Choose(8, 4, 2, onBuffers: true, auto), Is.EqualTo(CollectiveAlgorithm.OneShot));
         Assert.That(AlgorithmChoice.Choose(1024, 4, 4, onBuffers: false, auto), Is.EqualTo(CollectiveAlgorithm.OneShot));
+        Assert.That(AlgorithmChoice.Choose(1 << 20, 4, 2, onBuffers: false, auto), Is.EqualTo(CollectiveAlgorithm.TwoShot));
         Assert.That(AlgorithmChoice.Choose(1 << 20, 4, 3, onBuffers: false, auto), Is.EqualTo(CollectiveAlgorithm.TwoShot));
-        Assert.That(AlgorithmChoice.Choose(16 << 20, 4, 2, onBuffers: false, auto), Is.EqualTo(CollectiveAlgorithm.TwoShot));
         Assert.That(AlgorithmChoice.Choose(64 << 20, 4, 4, onBuffers: false, auto), Is.EqualTo(CollectiveAlgorithm.TwoShot));
         Assert.That(AlgorithmChoice.Choose(64 << 20, 2, 8, onBuffers: false, auto), Is.EqualTo(CollectiveAlgorithm.TwoShot));
         Assert.That(AlgorithmChoice.Choose(1 << 20, 4, 2, onBuffers: true, auto), Is.EqualTo(CollectiveAlgorithm.TwoShot), "no copies on buffers");
@@ -64,9 +64,10 @@ public class SettingsTests
         Assert.That(AlgorithmChoice.Choose(64 << 20, 4, 4, onBuffers: true, CollectiveAlgorithm.Ring), Is.EqualTo(CollectiveAlgorithm.Ring));
     }
 
-    /// <summary>The ring only where it was measured to win: 2 ranks, user spans, 1..4 MiB; never on buffers or other world sizes.</summary>
+    /// <summary>With direct reads two-shot moves no more bytes than the ring in fewer steps, and the measured wins of the ring
+    /// did not hold from one load to another, so on one host the model never picks it (KN_ALGO=ring does).</summary>
     [Test]
-    public void The_cost_model_picks_the_ring_only_for_mid_sized_spans_at_two_ranks()
+    public void The_cost_model_does_not_pick_the_ring_on_shared_memory()
     {
         for (long bytes = 8; bytes <= 256L << 20; bytes *= 2)
         {
@@ -76,10 +77,8 @@ public class SettingsTests
                 {
                     foreach (int elementSize in new[] { 2, 4 })
                     {
-                        bool ring = size == 2 && !onBuffers && bytes >= 1 << 20 && bytes <= 4 << 20;
-                        CollectiveAlgorithm chosen = AlgorithmChoice.Choose(bytes, elementSize, size, onBuffers, CollectiveAlgorithm.Auto);
-                        Assert.That(chosen == CollectiveAlgorithm.Ring, Is.EqualTo(ring),
-                            $"{bytes} B, {size} ranks, buffers {onBuffers}, {elementSize}-byte elements: {chosen}");
+                        Assert.That(AlgorithmChoice.Choose(bytes, elementSize, size, onBuffers, CollectiveAlgorithm.Auto),
+                            Is.Not.EqualTo(CollectiveAlgorithm.Ring), $"{bytes} B, {size} ranks, buffers {onBuffers}, {elementSize}-byte elements");
                     }
                 }
             }
