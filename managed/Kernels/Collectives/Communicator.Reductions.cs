@@ -15,7 +15,8 @@ public sealed partial class Communicator
     /// for the message size and world size (logged to stderr when <c>KN_DEBUG=1</c>). Reduction order:
     /// one-shot and two-shot compute <c>((x0 op x1) op x2) ... op x(n-1)</c>; recursive halving/doubling folds
     /// ranks p..n-1 into 0..n-p-1 (p the largest power of two &lt;= n) and then combines pairs at distances p/2, p/4,
-    /// ..., 1, lower rank first. All in fp32, scaled (Avg) and rounded once.
+    /// ..., 1, lower rank first; the ring reduces shard c (<see cref="ShardOf"/>) in order x(c+1), x(c+2), ..., x(n-1), x0, ...,
+    /// xc (its owner last) and the other ranks copy the owner's result. All in fp32, scaled (Avg) and rounded once.
     /// </remarks>
     /// <param name="buffer">Input and result; the same length on every rank.</param>
     /// <param name="op">Sum, Avg, Max or Min (see the class remarks for NaN).</param>
@@ -172,6 +173,9 @@ public sealed partial class Communicator
                 break;
             case CollectiveAlgorithm.TwoShot:
                 TwoShot.AllReduce(call, args, descriptor);
+                break;
+            case CollectiveAlgorithm.Ring:
+                Ring.AllReduce(call, args, descriptor);
                 break;
             default:
                 RecursiveHalvingDoubling.AllReduce(call, args, descriptor);

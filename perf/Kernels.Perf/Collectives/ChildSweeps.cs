@@ -10,6 +10,9 @@ internal sealed class ChildSweeps(SweepPlan plan)
     private readonly Lazy<Sweep> _mpi = new(() => new Sweep(MpiPeer.Run(plan)));
     private readonly Lazy<Sweep> _gloo = new(() => new Sweep(GlooPeer.Run(plan with { Collectives = [CollectiveNames.AllReduce] })));
     private readonly Lazy<Sweep> _shared = new(() => new Sweep(SharedMemoryRanks.Run(plan)));
+    // The all-reduce algorithms the cost model chooses between, each forced, so that its choice can be checked in the same run.
+    private readonly Lazy<Sweep>[] _forced = [.. CollectiveNames.ForcedAlgorithms.Select(algorithm => new Lazy<Sweep>(() =>
+        new Sweep(SharedMemoryRanks.Run(plan with { Collectives = [CollectiveNames.AllReduce] }, algorithm))))];
 
     /// <summary>Each child contender's case at this collective and size: (implementation, case or null, why it is missing).</summary>
     public IEnumerable<(string Implementation, PeerCase? Case, string? Problem)> CasesAt(string collective, long bytes)
@@ -20,6 +23,12 @@ internal sealed class ChildSweeps(SweepPlan plan)
         if (collective == CollectiveNames.AllReduce)
         {
             yield return _gloo.Value.Find(CollectiveNames.Gloo, collective, bytes);
+            for (int i = 0; i < _forced.Length; i++)
+            {
+                (string spans, string buffers) = CollectiveNames.SharedNames(CollectiveNames.ForcedAlgorithms[i]);
+                yield return _forced[i].Value.Find(spans, collective, bytes);
+                yield return _forced[i].Value.Find(buffers, collective, bytes);
+            }
         }
     }
 

@@ -14,11 +14,28 @@ internal static class CollectiveNames
     public const string Threads = "Kernels threads (in-process)";
     public const string SharedSpans = "Kernels shm (user spans)";
     public const string SharedBuffers = "Kernels shm (AllocateBuffer)";
+    public const string SharedTwoShotSpans = "Kernels shm two-shot (user spans)";
+    public const string SharedTwoShotBuffers = "Kernels shm two-shot (AllocateBuffer)";
+    public const string SharedRingSpans = "Kernels shm ring (user spans)";
+    public const string SharedRingBuffers = "Kernels shm ring (AllocateBuffer)";
     public const string Mpi = "MPI";
     public const string Gloo = "Gloo";
 
     /// <summary>Ours first, then the peers: the column order of the tables.</summary>
-    public static readonly IReadOnlyList<string> Contenders = [Threads, SharedSpans, SharedBuffers, Mpi, Gloo];
+    public static readonly IReadOnlyList<string> Contenders =
+        [Threads, SharedSpans, SharedBuffers, SharedTwoShotSpans, SharedRingSpans, SharedTwoShotBuffers, SharedRingBuffers, Mpi, Gloo];
+
+    /// <summary>The all-reduce algorithms the process contenders force besides the cost model's choice (<c>collective-rank --algorithm</c>).</summary>
+    public static readonly IReadOnlyList<string> ForcedAlgorithms = ["twoshot", "ring"];
+
+    /// <summary>Our process contenders' names (user spans, buffers) for a forced algorithm, or the cost model's (null).</summary>
+    public static (string Spans, string Buffers) SharedNames(string? algorithm) => algorithm switch
+    {
+        null => (SharedSpans, SharedBuffers),
+        "twoshot" => (SharedTwoShotSpans, SharedTwoShotBuffers),
+        "ring" => (SharedRingSpans, SharedRingBuffers),
+        _ => throw new ArgumentException($"no contender names for algorithm '{algorithm}'", nameof(algorithm)),
+    };
 
     public static bool IsOurs(string implementation) => implementation.StartsWith("Kernels", StringComparison.Ordinal);
 

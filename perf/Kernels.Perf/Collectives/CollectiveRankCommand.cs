@@ -4,9 +4,10 @@ using Kernels.Collectives;
 namespace Kernels.Perf.Collectives;
 
 /// <summary>
-/// <c>kernels-perf collective-rank --collectives a,b --sizes n,m --seconds s</c>: one rank of our shared-memory job
+/// <c>kernels-perf collective-rank --collectives a,b --sizes n,m --seconds s [--algorithm twoshot|ring]</c>: one rank of our shared-memory job
 /// (started by <see cref="SharedMemoryRanks"/> through the launcher, or by hand under <c>kernels-perf launch</c> or
-/// mpirun), bound to its own core as mpirun binds the MPI ranks (<see cref="CoreBinding"/>). Sweeps user spans, then <see cref="Communicator.AllocateBuffer{T}(int)"/> buffers; rank 0 prints one JSON
+/// mpirun), bound to its own core as mpirun binds the MPI ranks (<see cref="CoreBinding"/>); --algorithm forces the
+/// all-reduce algorithm instead of the cost model's choice, under its own contender names. Sweeps user spans, then <see cref="Communicator.AllocateBuffer{T}(int)"/> buffers; rank 0 prints one JSON
 /// line per case (<see cref="PeerCase"/>).
 /// </summary>
 public static class CollectiveRankCommand
@@ -15,14 +16,19 @@ public static class CollectiveRankCommand
 
     public static int Execute(string[] args)
     {
-        SweepPlan? plan = Parse(args);
+        (SweepPlan? plan, string? algorithm) = Parse(args);
         if (plan is null)
         {
-            Console.Error.WriteLine($"usage: kernels-perf {Name} --collectives allreduce,reduce_scatter,allgather --sizes bytes,... --seconds s");
+            Console.Error.WriteLine($"usage: kernels-perf {Name} --collectives allreduce,reduce_scatter,allgather --sizes bytes,... --seconds s [--algorithm {string.Join("|", CollectiveNames.ForcedAlgorithms)}]");
             return 2;
         }
         // Room for the largest buffer (all-reduce: the whole vector) plus the heap's alignment; the same on every rank.
-        var options = new CommunicatorOptions { BufferHeapBytes = Math.Max(plan.LargestBytes + (16L << 20), 64L << 20) };
+        var options = new CommunicatorOptions
+        {
+            BufferHeapBytes = Math.Max(plan.LargestBytes + (16L << 20), 64L << 20),
+            Algorithm = algorithm switch { "twoshot" => CollectiveAlgorithm.TwoShot, "ring" => CollectiveAlgorithm.Ring, _ => CollectiveAlgorithm.Auto },
+        };
+        (string spansName, string buffersName) = CollectiveNames.SharedNames(algorithm);
         using Communicator communicator = Communicator.FromEnvironment(options);
         CoreBinding.BindCurrentThread(communicator.Rank);
         var sweep = new RankSweep(communicator, plan.Seconds);
@@ -38,7 +44,7 @@ public static class CollectiveRankCommand
         }
         foreach ((BufferKind kind, string implementation) in new[]
         {
-            (BufferKind.Spans, CollectiveNames.SharedSpans), (BufferKind.Buffers, CollectiveNames.SharedBuffers),
+            (BufferKind.Spans, spansName), (BufferKind.Buffers, buffersName),
         })
         {
             foreach (long bytes in plan.Sizes)
@@ -56,8 +62,9 @@ public static class CollectiveRankCommand
         return 0;
     }
 
-    private static SweepPlan? Parse(string[] args)
+    private static (SweepPlan? Plan, string? Algorithm) Parse(string[] args)
     {
+        string? algorithm = null;
         string[]? collectives = null;
         long[]? sizes = null;
         double seconds = 0;
@@ -74,12 +81,15 @@ public static class CollectiveRankCommand
                 case "--seconds":
                     seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
+                case "--algorithm" when CollectiveNames.ForcedAlgorithms.Contains(args[i + 1]):
+                    algorithm = args[i + 1];
+                    break;
                 default:
-                    return null;
+                    return (null, null);
             }
         }
         bool valid = collectives is not null && collectives.All(CollectiveNames.All.Contains) && sizes is { Length: > 0 } && seconds > 0
             && args.Length % 2 == 0;
-        return valid ? new SweepPlan(sizes!, collectives!, seconds) : null;
+        return (valid ? new SweepPlan(sizes!, collectives!, seconds) : null, algorithm);
     }
 }

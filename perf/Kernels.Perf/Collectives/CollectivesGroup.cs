@@ -9,7 +9,8 @@ namespace Kernels.Perf.Collectives;
 /// Gloo's ring all-reduce (kn_peer_gloo). One item per collective and size; the child-process contenders sweep all
 /// planned sizes once, during the first item. Then the sparse all-gather's time vs density on its sparse and dense
 /// paths (<see cref="SparseCrossover"/>) and the fused all-reduce + add + RMSNorm against the unfused pair
-/// (<see cref="FusedComparison"/>). About 80 s in a full run, a few seconds with --quick.
+/// (<see cref="FusedComparison"/>), and the all-reduce algorithms against each other at 2..4 ranks
+/// (<see cref="AlgorithmComparison"/>). About 2 minutes in a full run, a few seconds with --quick.
 /// </summary>
 public sealed class CollectivesGroup : IBenchmarkGroup
 {
@@ -33,6 +34,8 @@ public sealed class CollectivesGroup : IBenchmarkGroup
                 () => SparseCrossover.Measure(quick, seconds)),
             ($"{Name}/{FusedComparison.Family}/f32", 2 * FusedComparison.Tokens(quick).Count * (1.6 * seconds + 0.3),
                 () => FusedComparison.Measure(quick, seconds)),
+            ($"{Name}/{AlgorithmComparison.Family}/f32", AlgorithmComparison.Ranks(quick).Count * AlgorithmComparison.Sizes(quick).Sum(bytes => 5 * CaseSeconds(bytes, seconds)),
+                () => AlgorithmComparison.Measure(quick, seconds)),
         })
         {
             if (context.Options.Filter is null || name.Contains(context.Options.Filter, StringComparison.OrdinalIgnoreCase))
@@ -47,8 +50,10 @@ public sealed class CollectivesGroup : IBenchmarkGroup
         var plan = new SweepPlan(cases.Select(c => c.Bytes).Distinct().Order().ToList(), cases.Select(c => c.Collective).Distinct().ToList(), seconds);
         var children = new ChildSweeps(plan);
         ThreadRanks? threads = null;
-        // The first item also waits for the child sweeps: four more contenders (Gloo only all-reduces), plus start-up.
-        double childSeconds = 5 + 3.4 * cases.Sum(c => CaseSeconds(c.Bytes, seconds));
+        // The first item also waits for the child sweeps: four more contenders (Gloo only all-reduces), plus start-up,
+        // and all-reduce with two-shot and the ring forced (two jobs, spans and buffers).
+        double childSeconds = 10 + 3.4 * cases.Sum(c => CaseSeconds(c.Bytes, seconds))
+            + 4 * cases.Where(c => c.Collective == CollectiveNames.AllReduce).Sum(c => CaseSeconds(c.Bytes, seconds));
         return cases.Select((c, i) => new BenchmarkItem(c.Name, CaseSeconds(c.Bytes, seconds) + (i == 0 ? childSeconds : 0), ctx =>
         {
             threads ??= ctx.Own(new ThreadRanks(seconds));

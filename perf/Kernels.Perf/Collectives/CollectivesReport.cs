@@ -88,6 +88,7 @@ public static class CollectivesReport
             Table(md, all, collective, stream);
         }
         md.Append(SparseAndFusedReport.Section(all));
+        md.Append(AlgorithmComparisonReport.Section(all));
         return md.ToString();
     }
 

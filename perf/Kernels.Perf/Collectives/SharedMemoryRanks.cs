@@ -9,7 +9,9 @@ namespace Kernels.Perf.Collectives;
 /// </summary>
 internal static class SharedMemoryRanks
 {
-    public static (IReadOnlyList<PeerCase> Cases, string? Problem) Run(SweepPlan plan)
+    /// <param name="plan">Sizes, collectives and seconds.</param>
+    /// <param name="algorithm">An all-reduce algorithm to force (<see cref="CollectiveNames.ForcedAlgorithms"/>), or null for the cost model's.</param>
+    public static (IReadOnlyList<PeerCase> Cases, string? Problem) Run(SweepPlan plan, string? algorithm = null)
     {
         (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
         var cases = new List<PeerCase>();
@@ -32,7 +34,8 @@ internal static class SharedMemoryRanks
                 }
             },
         };
-        string[] arguments = [.. leading, CollectiveRankCommand.Name, "--collectives", string.Join(",", plan.Collectives), .. plan.Arguments()];
+        string[] arguments = [.. leading, CollectiveRankCommand.Name, "--collectives", string.Join(",", plan.Collectives), .. plan.Arguments(),
+            .. algorithm is null ? Array.Empty<string>() : ["--algorithm", algorithm]];
         LaunchResult result = LocalLauncher.Run(SweepPlan.Ranks, fileName, arguments, options);
         lock (cases)
         {

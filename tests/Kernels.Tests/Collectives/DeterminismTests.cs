@@ -13,7 +13,7 @@ public class DeterminismTests
 {
     private static IEnumerable<TestCaseData> Cases() =>
         from size in new[] { 2, 3, 4, 5 }
-        from algorithm in new[] { CollectiveAlgorithm.OneShot, CollectiveAlgorithm.TwoShot, CollectiveAlgorithm.RecursiveHalvingDoubling }
+        from algorithm in new[] { CollectiveAlgorithm.OneShot, CollectiveAlgorithm.TwoShot, CollectiveAlgorithm.RecursiveHalvingDoubling, CollectiveAlgorithm.Ring }
         select new TestCaseData(size, algorithm);
 
     [TestCaseSource(nameof(Cases)), CancelAfter(30_000)]

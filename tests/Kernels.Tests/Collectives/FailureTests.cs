@@ -8,7 +8,7 @@ namespace Kernels.Tests.Collectives;
 [TestFixture]
 public class FailureTests
 {
-    [TestCase(CollectiveAlgorithm.OneShot), TestCase(CollectiveAlgorithm.TwoShot), TestCase(CollectiveAlgorithm.RecursiveHalvingDoubling)]
+    [TestCase(CollectiveAlgorithm.OneShot), TestCase(CollectiveAlgorithm.TwoShot), TestCase(CollectiveAlgorithm.RecursiveHalvingDoubling), TestCase(CollectiveAlgorithm.Ring)]
     [CancelAfter(30_000)]
     public void A_rank_that_never_arrives_times_out_on_every_other_rank_naming_it(CollectiveAlgorithm algorithm)
     {

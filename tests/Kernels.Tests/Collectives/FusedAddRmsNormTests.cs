@@ -22,6 +22,22 @@ public class FusedAddRmsNormTests
         storage.Run(new FusedCheck(job));
     }
 
+    /// <summary>1 MiB slots and 1000-column rows: a rank's rows of a round span several 64 KiB blocks, the last one partial.</summary>
+    [TestCase(2), TestCase(3), CancelAfter(60_000)]
+    public void Own_rows_in_several_blocks_equal_the_unfused_pair_bit_for_bit(int size)
+    {
+        var options = new CommunicatorOptions
+        {
+            Algorithm = CollectiveAlgorithm.TwoShot,
+            StagingSlotBytes = 1 << 20,
+            Timeout = TimeSpan.FromSeconds(30),
+            Debug = false,
+        };
+        using var job = new TestJob(size, options);
+        Storage.F32.Run(new FusedCheck(job, [(97, 1000), (2 * 16 * size + 1, 1000)]));
+        Storage.BF16.Run(new FusedCheck(job, [(97, 1000)]));
+    }
+
     [Test, CancelAfter(30_000)]
     public void Rows_too_wide_for_the_staging_slot_are_rejected_before_sending()
     {
@@ -74,12 +90,12 @@ public class FusedAddRmsNormTests
         Assert.That(failures, Has.All.TypeOf<CollectiveMismatchException>().With.Property("Field").EqualTo("Parameter"));
     }
 
-    private sealed class FusedCheck(TestJob job) : IStorageTest
+    private sealed class FusedCheck(TestJob job, (int Rows, int Cols)[]? shapes = null) : IStorageTest
     {
         public void Run<T>() where T : unmanaged
         {
             int size = job.Ranks.Length;
-            foreach ((int rows, int cols) in new[] { (0, 8), (1, 1), (7, 8), (33, 64) })
+            foreach ((int rows, int cols) in shapes ?? [(0, 8), (1, 1), (7, 8), (33, 64)])
             {
                 var fused = new (T[] Y, T[] Residual)[size];
                 var unfused = new (T[] Y, T[] Residual)[size];

@@ -12,7 +12,7 @@ public class MixedSequenceTests
 {
     private const int Size = 4;
 
-    [TestCase(CollectiveAlgorithm.Auto), TestCase(CollectiveAlgorithm.TwoShot), TestCase(CollectiveAlgorithm.RecursiveHalvingDoubling)]
+    [TestCase(CollectiveAlgorithm.Auto), TestCase(CollectiveAlgorithm.TwoShot), TestCase(CollectiveAlgorithm.RecursiveHalvingDoubling), TestCase(CollectiveAlgorithm.Ring)]
     [CancelAfter(60_000)]
     public void Every_result_is_right_after_hundreds_of_mixed_calls(CollectiveAlgorithm algorithm)
     {

@@ -13,6 +13,18 @@ namespace Kernels.Collectives.Algorithms;
 /// pieces only) and 2S out, reduce S + S/n; on <see cref="CommunicatorBuffer{T}"/>s: 3 syncs, copy 2S(n-1)/n, reduce S + S/n. Halving/doubling with
 /// w = 4/element size (fp32 partials) and p the largest power of two &lt;= n: 1 all-peer and 2 log2 p partner syncs
 /// (+2 when folding), reduce S + wS in, 3wS(p-1)/p halving, wS + S out (+3wS folding), copy 2wS(p-1)/p doubling.
+/// Ring (<see cref="Ring"/>): 2n-2 partner syncs plus <see cref="SliceSeconds"/> per slice and stage (m slices); on
+/// spans copy (4n-2)S/n (stage 0, copy-out, forwarding) and reduce 3S(n-1)/n; on buffers copy 2S(n-1)/n, reduce
+/// 3S(n-1)/n. With direct reads two-shot moves no more bytes at 2 ranks and fewer from 3 on (the ring writes and
+/// re-reads a partial per stage), in fewer steps, so the model never prefers the ring on one host. What it leaves out
+/// is lateness: two-shot waits out a late peer's whole phase, the ring only the slice it needs next, but under
+/// oversubscription every extra dependency is also another hand-over through the scheduler. Measured over 2 processes
+/// on user spans with the algorithms' launches alternated, the ring won every pair from 1 to 4 MiB at load 10-18
+/// (1.14-2.7x, 9 of 9) and lost every 1 MiB pair at load 50 (0.29-0.89x, 3 of 3); undisturbed (in-process threads,
+/// fastest of 7 alternated batches: collectives/allreduce_algorithms) the two are within 0.87-1.08x at 1 MiB, and at
+/// 3-4 ranks on 2 cores the results scattered (0.18-2.5x). No rule that picks the ring survives that noise, so the
+/// model stays as it is; the collectives group now runs two-shot and the ring forced beside the cost model's choice
+/// over processes, so a quiet run can settle it.
 /// The benchmark suite measures the real crossovers; on shared memory halving/doubling rarely wins.
 /// </remarks>
 internal static class AlgorithmChoice
@@ -21,6 +33,8 @@ internal static class AlgorithmChoice
     internal const double PeerSeconds = 0.4e-6;
     internal const double CopyBytesPerSecond = 40e9;
     internal const double ReduceBytesPerSecond = 10e9;
+    /// <summary>A ring slice's own cost beyond its bytes: a native call per pass, a publish and a satisfied wait (64 KiB at 2 ranks: 4 slices, +0.2..0.8 µs).</summary>
+    internal const double SliceSeconds = 0.25e-6;
 
     internal static CollectiveAlgorithm Choose(long bytes, int elementSize, int size, bool onBuffers, CollectiveAlgorithm forced)
     {
@@ -46,20 +60,25 @@ internal static class AlgorithmChoice
         double halvingDoubling = allPeerSync + (2 * levels + (folds ? 2 : 0)) * partnerSync
             + (2 * s + 2 * w * s + 3 * w * s * paired + (folds ? 3 * w * s : 0)) / ReduceBytesPerSecond
             + 2 * w * s * paired / CopyBytesPerSecond;
-        if (oneShot <= twoShot && oneShot <= halvingDoubling)
-        {
-            return CollectiveAlgorithm.OneShot;
-        }
-        return twoShot <= halvingDoubling ? CollectiveAlgorithm.TwoShot : CollectiveAlgorithm.RecursiveHalvingDoubling;
+        double ringSteps = (2 * n - 2) * (partnerSync + Ring.SlicesFor(Shards.Largest(bytes / elementSize, size)) * SliceSeconds);
+        double ring = onBuffers
+            ? ringSteps + 2 * s * (n - 1) / n / CopyBytesPerSecond + 3 * s * (n - 1) / n / ReduceBytesPerSecond
+            : ringSteps + (4 * n - 2) * s / n / CopyBytesPerSecond + 3 * s * (n - 1) / n / ReduceBytesPerSecond;
+        double best = Math.Min(Math.Min(oneShot, twoShot), Math.Min(halvingDoubling, ring));
+        return best == oneShot ? CollectiveAlgorithm.OneShot
+            : best == twoShot ? CollectiveAlgorithm.TwoShot
+            : best == halvingDoubling ? CollectiveAlgorithm.RecursiveHalvingDoubling
+            : CollectiveAlgorithm.Ring;
     }
 
-    /// <summary>Parses a <c>KN_ALGO</c> value: oneshot, twoshot, ring (= twoshot) or rhd; empty means none.</summary>
+    /// <summary>Parses a <c>KN_ALGO</c> value: oneshot, twoshot, ring or rhd; empty means none.</summary>
     /// <exception cref="ArgumentException">Any other value.</exception>
     internal static CollectiveAlgorithm Parse(string? value) => value?.Trim().ToLowerInvariant() switch
     {
         null or "" or "auto" => CollectiveAlgorithm.Auto,
         "oneshot" => CollectiveAlgorithm.OneShot,
-        "twoshot" or "ring" => CollectiveAlgorithm.TwoShot,
+        "twoshot" => CollectiveAlgorithm.TwoShot,
+        "ring" => CollectiveAlgorithm.Ring,
         "rhd" => CollectiveAlgorithm.RecursiveHalvingDoubling,
         _ => throw new ArgumentException($"KN_ALGO={value} is not one of oneshot, twoshot, ring, rhd, auto."),
     };

@@ -52,6 +52,39 @@ public sealed class ProcessCollectiveTests
         });
     }
 
+    /// <summary>The ring (KN_ALGO=ring) across processes: spans and buffers, one element, fewer elements than ranks, many rounds.</summary>
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(4)]
+    public void RingAllReduceMatchesTheReferenceOnEveryRank(int size)
+    {
+        using var plan = new CollectivePlan(size);
+        var checks = new List<Action>();
+        foreach (bool inBuffer in new[] { false, true })
+        {
+            foreach (int count in new[] { 0, 1, size - 1, 1025, 20_003 })
+            {
+                foreach (ReduceOp op in Ops)
+                {
+                    checks.Add(AllReduce<float>(plan, op, inBuffer, count));
+                    checks.Add(AllReduce<BFloat16>(plan, op, inBuffer, count));
+                }
+            }
+        }
+        plan.Write();
+
+        (Kernels.Collectives.LaunchResult result, RankLines lines) = Worker.Run(size, ["plan", plan.Directory], algorithm: "ring");
+
+        Assert.That(result.ExitCode, Is.Zero, lines.Describe());
+        Assert.Multiple(() =>
+        {
+            foreach (Action check in checks)
+            {
+                check();
+            }
+        });
+    }
+
     /// <summary>Two jobs of the same plan give the same bits (every algorithm the cost model picks is run-to-run deterministic).</summary>
     [Test]
     public void AllReduceGivesTheSameBitsFromRunToRun()

@@ -27,22 +27,32 @@ internal static class Worker
     }
 
     /// <summary>Launches <paramref name="size"/> ranks of the worker running <paramref name="scenario"/> and waits for the job.</summary>
-    internal static (LaunchResult Result, RankLines Lines) Run(int size, string[] scenario, string? jobId = null, int timeoutMs = 30_000)
+    /// <param name="algorithm">KN_ALGO for the ranks; null leaves the choice to the cost model.</param>
+    internal static (LaunchResult Result, RankLines Lines) Run(int size, string[] scenario, string? jobId = null, int timeoutMs = 30_000,
+        string? algorithm = null)
     {
         var lines = new RankLines(size);
-        using LaunchedJob job = Start(size, scenario, lines, jobId, timeoutMs);
+        using LaunchedJob job = Start(size, scenario, lines, jobId, timeoutMs, algorithm);
         return (job.WaitForExit(), lines);
     }
 
-    internal static LaunchedJob Start(int size, string[] scenario, RankLines lines, string? jobId = null, int timeoutMs = 30_000) =>
-        LocalLauncher.Start(size, Dotnet, [Assembly, .. scenario], new LaunchOptions
+    internal static LaunchedJob Start(int size, string[] scenario, RankLines lines, string? jobId = null, int timeoutMs = 30_000,
+        string? algorithm = null)
+    {
+        var environment = new Dictionary<string, string> { ["KN_TIMEOUT_MS"] = timeoutMs.ToString() };
+        if (algorithm is not null)
+        {
+            environment["KN_ALGO"] = algorithm;
+        }
+        return LocalLauncher.Start(size, Dotnet, [Assembly, .. scenario], new LaunchOptions
         {
             JobId = jobId,
             Timeout = JobBound,
             GracePeriod = TimeSpan.FromSeconds(20),
             Output = lines.Add,
-            Environment = new Dictionary<string, string> { ["KN_TIMEOUT_MS"] = timeoutMs.ToString() },
+            Environment = environment,
         });
+    }
 
     /// <summary>One rank started by hand (for jobs whose ranks disagree or never complete), output captured.</summary>
     internal static Process StartRank(int rank, int size, string jobId, string scenario = "join", int timeoutMs = 30_000)
