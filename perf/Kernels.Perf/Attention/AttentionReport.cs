@@ -62,7 +62,9 @@ public static class AttentionReport
             "the cores). GFLOP/s = 4 b h s_q s_k d / time, halved under a causal mask; the backward counts 2.5x the forward's FLOPs. " +
             "% of peak is against the widest FMA probe at the same thread count, run as one more contender taking turns with the " +
             "case (the load of the shared machines changes within seconds). Peers (f32 only, same buffers and threads, taking " +
-            "turns): ONNX Runtime's com.microsoft `MultiHeadAttention` (one-node model, `unidirectional` for causal) and softmax(QK^T)V " +
+            "turns): ONNX Runtime's com.microsoft `MultiHeadAttention` (one-node model, `unidirectional` for causal; without a mask ORT runs " +
+            "MLAS's flash attention, the same FLOPs in SGEMM blocks, and with `unidirectional` its unfused path, which computes every " +
+            "score) and softmax(QK^T)V " +
             "materialised with OpenBLAS `cblas_sgemm` (perf/native/attention_peers.cpp; the causal peer still computes every score). " +
             "The speed-up columns are peer time / Kernels time.").AppendLine();
         md.AppendLine("| Pass | Type | Case | Kernels GFLOP/s | % of FMA peak | ORT GFLOP/s | vs ORT | OpenBLAS GFLOP/s | vs OpenBLAS |")
