@@ -26,9 +26,9 @@ struct AttentionWorkspace {
   float* tile_max;   // (B)      forward: per query, the key tile's max, then the O rescale factor
   float* tile_shift; // (B)      per query, the exponent shift of the key tile (backward: lse)
   float* tile_sum;   // (B)      forward: per query, the key tile's sum of P
-  float* k_rows;     // (B, d)   key tile
+  float* k_rows;     // (B, d)   key tile (the query-lanes forward reads f32 K in place)
   float* k_cols;     // (d, B)   key tile transposed: the micro-kernel's B operand for S = Q K^T
-  float* v_rows;     // (B, dv)  value tile
+  float* v_rows;     // (B, dv)  value tile (... and contiguous f32 V)
   float* v_cols;     // (dv, B)  value tile transposed, for dP = dO V^T (backward)
   float* scores;     // (B, B)   S, then P
   float* dscores;    // (B, B)   dP, then dS (backward)

@@ -5,6 +5,8 @@
 #define HWY_TARGET_INCLUDE "attention/flash_forward.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include <type_traits>
+
 #include "attention/attention_mask.h"
 #include "attention/attention_params.h"
 #include "attention/attention_workspace.h"
@@ -19,15 +21,54 @@ namespace kn {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Where the query-lanes step reads one key tile: K as the A operand of S^T = K Q^T (keys as rows)
+// and V as the B operand of O += P V (rows of dv_pad floats, v_row apart).
+struct KeyTile {
+  StridedMatrix k;
+  const float* v;
+  size_t v_row;
+};
+
+// The key tile at key0 for the query-lanes step. f32 K is read in place through its strides: it is
+// read once per tile anyway, and the copy into the workspace was ~20% of the forward's perf samples
+// (d = 128, AVX3). f32 V is read in place when its rows are contiguous (one kv head, or a head-major
+// layout) and a whole number of 64-float micro-tile widths; O += P V reads each V row 2 x 16 times,
+// and rows a head-interleaved stride apart fall into few L1 sets, so those are packed: in place,
+// 4 heads at seq 4096 ran no faster than packed (~58% of one core's FMA peak either way), while
+// contiguous rows went from ~65% to ~77%. Other storage types are converted and zero-padded.
+template <class S, class DF>
+HWY_INLINE KeyTile LoadKeyTile(DF df, const ForwardParams& fp, const AttentionWorkspace& w,
+                               size_t batch, size_t kv_head, int64_t key0, size_t cols) {
+  const AttentionProblem& p = fp.problem;
+  const size_t d = p.head_dim, dv = p.value_head_dim;
+  const size_t d_pad = PaddedDim(d), dv_pad = PaddedDim(dv);
+  KeyTile tile{StridedMatrix{w.k_rows, d_pad, 1}, w.v_rows, dv_pad};
+  if constexpr (std::is_same_v<S, F32Storage>) {
+    tile.k = StridedMatrix{RowOf(static_cast<const float*>(fp.k), p.k, batch, key0, kv_head),
+                           static_cast<size_t>(p.k.seq), 1};
+    if (dv == dv_pad && p.v.seq == static_cast<int64_t>(dv)) {
+      tile.v = RowOf(static_cast<const float*>(fp.v), p.v, batch, key0, kv_head);
+      tile.v_row = static_cast<size_t>(p.v.seq);
+    } else {
+      LoadTile<S>(df, fp.v, p.v, batch, key0, cols, kv_head, dv, w.v_rows);
+    }
+  } else {
+    LoadTile<S>(df, fp.k, p.k, batch, key0, cols, kv_head, d, w.k_rows);
+    LoadTile<S>(df, fp.v, p.v, batch, key0, cols, kv_head, dv, w.v_rows);
+  }
+  return tile;
+}
+
 // One key tile [key0, key0 + cols) for the query rows [first, first + rows) with queries on the
 // lanes: online softmax per query lane (row_max, row_sum) and O (acc_a) += P V.
 template <class DF>
 HWY_INLINE void QueryLanesKeyTile(DF df, const AttentionProblem& p, const AttentionWorkspace& w,
-                                  size_t first, size_t rows, int64_t key0, size_t cols) {
+                                  const KeyTile& tile, size_t first, size_t rows, int64_t key0,
+                                  size_t cols) {
   constexpr size_t B = kAttentionBlock;
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   const size_t N = hn::Lanes(df);
-  const size_t d = p.head_dim, d_pad = PaddedDim(d), dv_pad = PaddedDim(p.value_head_dim);
+  const size_t dv_pad = PaddedDim(p.value_head_dim);
   const AttentionMask mask(p);
   const ScoreTransform transform(p);
   const auto neg_inf = hn::Set(df, kNegInf);
@@ -35,7 +76,7 @@ HWY_INLINE void QueryLanesKeyTile(DF df, const AttentionProblem& p, const Attent
   // tile (Q^T is made once per item) and the softmax statistics are plain vector ops. The
   // alternative, S = Q K^T, needs a d x 64 K transpose per tile: skipping that copy (wrong
   // results, timing only) ran ~25% faster at d = 128; this layout removes it.
-  TileGemm<false>(df, cols, B, d, StridedMatrix{w.k_rows, d_pad, 1}, w.q_cols, B, w.scores, B);
+  TileGemm<false>(df, cols, B, p.head_dim, tile.k, w.q_cols, B, w.scores, B);
   const bool unmasked = mask.CoversAll(static_cast<int64_t>(first), static_cast<int64_t>(rows),
                                        key0, static_cast<int64_t>(cols));
   for (size_t i = 0; i < B; i += N) hn::StoreU(neg_inf, df, w.tile_max + i);
@@ -69,7 +110,7 @@ HWY_INLINE void QueryLanesKeyTile(DF df, const AttentionProblem& p, const Attent
     for (size_t j = 0; j < dv_pad; j += N) hn::StoreU(hn::Mul(hn::LoadU(df, o + j), f), df, o + j);
   }
   // O += P V over the tile's real keys; P = (P^T)^T through A's strides.
-  TileGemm<true>(df, rows, dv_pad, cols, StridedMatrix{w.scores, 1, B}, w.v_rows, dv_pad, w.acc_a,
+  TileGemm<true>(df, rows, dv_pad, cols, StridedMatrix{w.scores, 1, B}, tile.v, tile.v_row, w.acc_a,
                  dv_pad);
 }
 
@@ -109,12 +150,13 @@ HWY_NOINLINE void ForwardItem(const ForwardParams& fp, const AttentionWorkspace&
   const int64_t key_end = std::min<int64_t>(keys.end, static_cast<int64_t>(tile_end * B));
   for (int64_t key0 = key_begin; key0 < key_end; key0 += B) {
     const size_t cols = std::min<size_t>(B, p.seq_k - static_cast<size_t>(key0));
-    LoadTile<S>(df, fp.k, p.k, batch, key0, cols, kv_head, d, w.k_rows);
-    LoadTile<S>(df, fp.v, p.v, batch, key0, cols, kv_head, dv, w.v_rows);
     if (short_rows) {
+      LoadTile<S>(df, fp.k, p.k, batch, key0, cols, kv_head, d, w.k_rows);
+      LoadTile<S>(df, fp.v, p.v, batch, key0, cols, kv_head, dv, w.v_rows);
       ShortRowsKeyTile(df, p, w, first, rows, key0, cols);
     } else {
-      QueryLanesKeyTile(df, p, w, first, rows, key0, cols);
+      const KeyTile tile = LoadKeyTile<S>(df, fp, w, batch, kv_head, key0, cols);
+      QueryLanesKeyTile(df, p, w, tile, first, rows, key0, cols);
     }
   }
 

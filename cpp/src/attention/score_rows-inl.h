@@ -84,12 +84,42 @@ HWY_INLINE void ScoreKeyRow(DF df, const ScoreTransform& t, float* HWY_RESTRICT 
                });
 }
 
+// exp(x) for x <= 0 (a score minus its row's running max) or -inf (a masked score), for the
+// forward's probabilities: 2^n * q(f) with n = nearest(x log2 e), f = x log2 e - n in ~[-0.5, 0.5]
+// and q a degree-6 fit of 2^f (relative error 2.2e-9, below float rounding). Results under 2^-126
+// become 0. 15 operations against ~24 for Highway's Exp, whose exact (Cody-Waite) reduction keeps
+// ~1 ulp at large |x|; here the rounding of x log2 e grows the relative error with |x|, which costs
+// nothing next to the row max's exp(0) = 1. Against double exp over every float in [-90, 0]:
+// relative error <= 9.3e-8 on [-1, 0], 2.1e-7 on [-10, -1], 1.1e-6 below; absolute <= 6.6e-8.
+// Forward d = 128, seq 4096, one thread, AVX3: 75-80% -> 78-84% of the core's FMA peak (causal
+// 73-75% -> 76-79%); AVX2 unchanged within noise. The backward keeps Highway's Exp.
+template <class DF>
+HWY_INLINE hn::Vec<DF> ExpOfNonPositive(DF df, hn::Vec<DF> x) {
+  const auto log2e = hn::Set(df, 1.44269504088896341f);
+  const auto t = hn::Mul(x, log2e);
+  const auto n = hn::NearestInt(t);
+  const auto f = hn::MulSub(x, log2e, hn::ConvertTo(df, n));
+  auto q = hn::Set(df, 1.537070988e-04f);
+  q = hn::MulAdd(q, f, hn::Set(df, 1.339985315e-03f));
+  q = hn::MulAdd(q, f, hn::Set(df, 9.618373265e-03f));
+  q = hn::MulAdd(q, f, hn::Set(df, 5.550329023e-02f));
+  q = hn::MulAdd(q, f, hn::Set(df, 2.402264846e-01f));
+  q = hn::MulAdd(q, f, hn::Set(df, 6.931472056e-01f));
+  q = hn::MulAdd(q, f, hn::Set(df, 1.0f));
+  // n in [-126, 0] wherever the result is kept, so n + 127 is a normal float's biased exponent.
+  // Unsigned lanes: n of a NaN or -inf x (saturated to an int32 limit) wraps instead of overflowing.
+  const hn::RebindToUnsigned<DF> du;
+  const auto biased = hn::Add(hn::BitCast(du, n), hn::Set(du, 127u));
+  const auto two_n = hn::BitCast(df, hn::ShiftLeft<23>(biased));
+  return hn::IfThenZeroElse(hn::Lt(t, hn::Set(df, -126.0f)), hn::Mul(q, two_n));
+}
+
 // row[i] = exp(row[i] - shift[i]) in place; column_sum[i] += row[i].
 template <class DF>
 HWY_INLINE void ExpKeyRow(DF df, float* HWY_RESTRICT row, const float* HWY_RESTRICT shift,
                           float* HWY_RESTRICT column_sum) {
   for (size_t j = 0; j < kAttentionBlock; j += hn::Lanes(df)) {
-    const auto p = hn::Exp(df, hn::Sub(hn::LoadU(df, row + j), hn::LoadU(df, shift + j)));
+    const auto p = ExpOfNonPositive(df, hn::Sub(hn::LoadU(df, row + j), hn::LoadU(df, shift + j)));
     hn::StoreU(p, df, row + j);
     hn::StoreU(hn::Add(hn::LoadU(df, column_sum + j), p), df, column_sum + j);
   }

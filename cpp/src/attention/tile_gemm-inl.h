@@ -35,6 +35,9 @@ inline constexpr size_t kGemmVectors = 4;
 // FMAs) measured no better: forward d = 128, seq 4096, one thread, CPU ms, alternating runs:
 // 4x4 87-88 vs 6x4 88-95. Nor did 12x2 (half the B bytes streamed from L2 per FMA):
 // 2 threads, best of 6 alternating runs, 4x4 332 vs 12x2 275 GFLOP/s (typical runs ~186 both).
+// Retested with f32 K read in place (one thread, thread CPU time against an FMA loop, seq 4096,
+// one head, medians of 7 calls in 3 alternating runs): 4x4 72-76% of the core's peak vs 6x4 66-71%;
+// S^T = K Q^T in two depth halves (half of Q^T stays in L1) 72-78% vs 74-78% in one pass.
 inline constexpr size_t kGemmRows = 4;
 inline constexpr size_t kGemmVectors = 4;
 #else

@@ -11,6 +11,7 @@ public static class AttentionFamilies
     public const string Varlen = "attention.varlen";
 
     public const string OpenBlas = "OpenBLAS materialised";
+    public const string FmaPeakInTurns = "FMA peak, in turns";
     public const string SplitKv = "Kernels split-KV";
     public const string NoSplit = "Kernels one pass";
     public const string RingStep = "ring step";

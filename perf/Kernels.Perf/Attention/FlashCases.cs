@@ -9,7 +9,8 @@ namespace Kernels.Perf.Attention;
 
 /// <summary>
 /// FlashAttention forward and backward as GFLOP/s. Forward f32 cases with peers take turns with ONNX Runtime's
-/// MultiHeadAttention and the OpenBLAS materialised softmax(QK^T)V, all on the same threads and buffers.
+/// MultiHeadAttention and the OpenBLAS materialised softmax(QK^T)V, all on the same threads and buffers; every case also
+/// takes turns with the FMA peak probe (<see cref="FmaPeakInTurns"/>), the limit its % of peak is taken against.
 /// </summary>
 internal static class FlashCases
 {
@@ -75,8 +76,14 @@ internal static class FlashCases
         IReadOnlyList<Contender> contenders)
     {
         List<Contender> runnable = contenders.Where(c => c.Call is not null).ToList();
-        IReadOnlyList<Timing> timings = MedianTimer.MeasureInTurns(runnable.Select(c => c.Call!).ToList(), AttentionTiming.For(context));
-        return contenders.Select(c =>
+        var peak = new FmaPeakInTurns(context.Threads);
+        List<Action> calls = runnable.Select(c => c.Call!).ToList();
+        if (peak.Available)
+        {
+            calls.Add(peak.Call);
+        }
+        IReadOnlyList<Timing> timings = MedianTimer.MeasureInTurns(calls, AttentionTiming.For(context));
+        var measurements = contenders.Select(c =>
         {
             int index = runnable.IndexOf(c);
             if (index < 0)
@@ -88,6 +95,13 @@ internal static class FlashCases
             return new Measurement(AttentionFamilies.Group, family, c.Implementation, p.Type.Name, p.QueryBytes, p.Label, context.Threads,
                 t.MedianSeconds, 0, flops / t.MedianSeconds / 1e9, "GFLOP/s", null, t.Calls);
         }).ToList();
+        if (peak.Available)
+        {
+            Timing t = timings[^1];
+            measurements.Add(new Measurement(AttentionFamilies.Group, family, AttentionFamilies.FmaPeakInTurns, p.Type.Name, p.QueryBytes,
+                p.Label, context.Threads, t.MedianSeconds, 0, peak.MedianGflops, "GFLOP/s", null, t.Calls));
+        }
+        return measurements;
     }
 
     private static Action OursForward(AttentionProblem p, AttentionBuffers b) => p.Type == ElementType.F32
