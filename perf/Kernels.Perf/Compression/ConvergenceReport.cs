@@ -41,8 +41,7 @@ internal static class ConvergenceReport
         md.AppendLine("## Compression: convergence").AppendLine();
         md.AppendLine("Data-parallel training over 4 in-process ranks (threads of one job, `CompressedAllReduce` and `OneBitAdam` over a " +
             "`Communicator`), fixed seeds: batches of 16 rows per rank sampled from the rank's shard; SGD at 0.5 with a cosine decay to 0 (the ranks " +
-            "exchange the step, rate x gradient, so the EF14 memory holds update mass at the rate it was computed with: EF-SGD as in Stich et al. " +
-            "2018 and Karimireddy et al. 2019), Adam and " +
+            "exchange gradients, so EF14's memory holds gradient mass, applied at the rate of the step that sends it), Adam and " +
             "1-bit Adam at 0.01 with eps 1e-3 (1-bit Adam's warm-up: the first fifth of the steps; with eps 1e-8 the weights of the digits' " +
             "always-blank pixels, whose only gradient is the tiny L2 term, are thrown off by the 1-bit momentum noise divided by their " +
             "frozen sqrt(v)). Length: every method of a setup trains for the same number of epochs, those at which dense converged: doubling " +

@@ -98,14 +98,9 @@ public static class DataParallelTraining
                 sent[step] = adam.Step(parameters, gradient).BytesSent;
                 continue;
             }
-            // The ranks average the step itself, rate x gradient, so the error-feedback memory holds update mass at the rate
-            // it was computed with (EF-SGD as in Stich et al. 2018 and Karimireddy et al. 2019). Averaging raw gradients and
-            // scaling afterwards would apply mass delayed from a large early rate at the smaller late rate of the cosine decay
-            // (top-k 1% delays a coordinate by about 100 steps). Dense and no-EF runs are unaffected up to rounding.
-            float rate = setup.SgdLearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * step / setup.Steps));
-            for (int i = 0; i < gradient.Length; i++) gradient[i] *= rate;
             sent[step] = exchange!.Average(gradient);
-            for (int i = 0; i < parameters.Length; i++) parameters[i] -= gradient[i];
+            float rate = setup.SgdLearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * step / setup.Steps));
+            for (int i = 0; i < parameters.Length; i++) parameters[i] -= rate * gradient[i];
         }
         if (communicator.Rank == 0)
         {
