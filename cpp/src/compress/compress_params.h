@@ -58,6 +58,15 @@ struct OneBitParams {
   float* scales;      // (ceil(n / chunk))
 };
 
+// Decompress calls whose f32 output is at least this many bytes write it with non-temporal stores
+// (no write-allocate read of dst). Decompress is write-only: with regular stores every output line is
+// also read, so at equal DRAM traffic it showed ~75% of STREAM copy (kernels-perf compression, 2
+// threads: 86% at 64 MiB, 71% at 256 MiB); with these stores 113% at 64 MiB and 107% at 256 MiB
+// (same harness, a loaded machine: copy measured 9.8-11 GB/s in turns). 6 MiB per call, as for
+// reduce (reduce_params.h): below it the output of a 2-thread call can stay in L3 for the consumer
+// that reads it next.
+constexpr size_t kOneBitStreamMinBytes = size_t{6} << 20;
+
 struct OneBitDecompressParams {
   const uint32_t* signs;  // (ceil(n / 32))
   const float* scales;    // (ceil(n / chunk))

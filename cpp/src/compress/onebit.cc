@@ -16,7 +16,9 @@
 #include "simd/float_storage-inl.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "sign words are read and written as little-endian bytes of mask bits");
@@ -200,20 +202,53 @@ void OneBitCompressEfAs(const OneBitParams& p) {
   CompressChunks<KN_SCALE_MEAN_ABS, true>(p, values);
 }
 
+// Decompresses elements [i, end) of one chunk with regular (clipped) stores.
 template <class S>
-void OneBitDecompressAs(const OneBitDecompressParams& p) {
+HWY_INLINE void DecompressRange(const OneBitDecompressParams& p, size_t words, size_t i, size_t end,
+                                hn::Vec<D> positive, hn::Vec<D> negative) {
   const D d;
   const size_t N = hn::Lanes(d);
-  const size_t words = (p.n + 31) / 32;
+  for (; i < end; i += N) {
+    const size_t valid = end - i < N ? end - i : N;
+    const auto v = hn::IfThenElse(LoadSignBits(p.signs, words, i), negative, positive);
+    StoreClipped<S>(d, v, static_cast<typename S::T*>(p.dst) + i, valid);
+  }
+}
+
+// f32 output of at least kOneBitStreamMinBytes: in each chunk, regular stores up to the first
+// vector-aligned element and for the tail, non-temporal stores for the aligned whole vectors between.
+// The stored values are the same vectors, so results are bit-identical to the regular path.
+HWY_INLINE void DecompressStreamingF32(const OneBitDecompressParams& p, size_t words) {
+  const D d;
+  const size_t N = hn::Lanes(d);
+  float* dst = static_cast<float*>(p.dst);
+  const size_t align = N * sizeof(float);
   for (size_t start = 0, chunk = 0; start < p.n; start += p.chunk, ++chunk) {
-    const size_t len = p.n - start < p.chunk ? p.n - start : p.chunk;
+    const size_t end = p.n - start < p.chunk ? p.n : start + p.chunk;
     const auto positive = hn::Set(d, p.scales[chunk]);
     const auto negative = hn::Set(d, -p.scales[chunk]);
-    for (size_t offset = 0; offset < len; offset += N) {
-      const size_t valid = len - offset < N ? len - offset : N;
-      const auto v = hn::IfThenElse(LoadSignBits(p.signs, words, start + offset), negative, positive);
-      StoreClipped<S>(d, v, static_cast<typename S::T*>(p.dst) + start + offset, valid);
+    const uintptr_t addr = reinterpret_cast<uintptr_t>(dst + start);
+    const size_t head = ((align - addr % align) % align) / sizeof(float);
+    size_t i = start + (head < end - start ? head : end - start);
+    DecompressRange<F32Storage>(p, words, start, i, positive, negative);
+    for (; i + N <= end; i += N) {
+      hn::Stream(hn::IfThenElse(LoadSignBits(p.signs, words, i), negative, positive), d, dst + i);
     }
+    DecompressRange<F32Storage>(p, words, i, end, positive, negative);
+  }
+  hwy::FlushStream();
+}
+
+template <class S>
+void OneBitDecompressAs(const OneBitDecompressParams& p) {
+  const size_t words = (p.n + 31) / 32;
+  if (std::is_same<S, F32Storage>::value && p.n * sizeof(float) >= kOneBitStreamMinBytes &&
+      reinterpret_cast<uintptr_t>(p.dst) % sizeof(float) == 0) {
+    return DecompressStreamingF32(p, words);
+  }
+  for (size_t start = 0, chunk = 0; start < p.n; start += p.chunk, ++chunk) {
+    const size_t end = p.n - start < p.chunk ? p.n : start + p.chunk;
+    DecompressRange<S>(p, words, start, end, hn::Set(D(), p.scales[chunk]), hn::Set(D(), -p.scales[chunk]));
   }
 }
 

@@ -8,8 +8,8 @@ namespace Kernels.Compression;
 /// the same estimate of the ranks' average gradient. One instance per tensor and rank.
 /// </summary>
 /// <remarks>
-/// <para><b>Protocols.</b> <see cref="TopK"/>: the sparse all-gather, summed into dense in fp32 in rank order then entry order, times
-/// 1/n. <see cref="OneBit"/>: the two-phase protocol of 1-bit Adam — compress with the worker error, an all-to-all (synchronous
+/// <para><b>Protocols.</b> <see cref="TopK"/>: the sparse all-gather, or (<see cref="SparseExchange"/>) the sparse reduce-scatter and
+/// an all-gather of the dense shards; either way each index's values are summed in fp32 in rank order, times 1/n, with the same bits. <see cref="OneBit"/>: the two-phase protocol of 1-bit Adam — compress with the worker error, an all-to-all (synchronous
 /// Send/Recv rounds) gives rank r every rank's part r (parts aligned to whole sign words and scale chunks), rank r averages it
 /// (fp32, rank order, times 1/n) and compresses the average with its server error, an all-gather gives everyone every part.
 /// <see cref="PowerSgd"/>: <c>P = M Q</c>, all-reduce (sum) of P, orthonormalisation, <c>Q = M^T P</c>, all-reduce (average) of Q;
@@ -18,8 +18,8 @@ namespace Kernels.Compression;
 /// and the receiver side (<see cref="ErrorFeedbackCompressor{TMessage}.Reconstruct"/>) turns the exchanged average into the
 /// estimate, so EF21 and EControl return their running estimates. The 1-bit server error is a second layer (EF14 by default).</para>
 /// <para><b>Bytes</b> (<see cref="CompressionReport"/>) count payload on the links: an all-gather sends this rank's block to n - 1
-/// ranks, an all-reduce 2 (n - 1) / n of its buffer (ring), the all-to-all each block once; the dense baseline is a ring
-/// all-reduce of the fp32 gradient.</para>
+/// ranks, an all-reduce 2 (n - 1) / n of its buffer (ring), the all-to-all (and the sparse reduce-scatter) each block once to its
+/// destination; the dense baseline is a ring all-reduce of the fp32 gradient.</para>
 /// <para><b>Failures.</b> Arguments are checked before anything is sent. The state (residuals, estimates, server errors, warm-start
 /// Q, step counters) is snapshotted before each step; when a collective fails (peer lost, timeout, cancellation, mismatch) it is put
 /// back exactly, so no gradient mass is lost, and the exception propagates (the communicator is then usually faulted: see
@@ -33,13 +33,16 @@ public sealed class CompressedAllReduce
     private readonly IAllReduceProtocol _protocol;
     private readonly MemoryStream _snapshot = new();
 
-    /// <summary>Top-k through the sparse all-gather.</summary>
+    /// <summary>Top-k through the sparse all-gather, or the sparse reduce-scatter and an all-gather of the dense shards.</summary>
     /// <param name="communicator">The ranks to average over.</param>
     /// <param name="compressor">Top-k (exact or sampled); owned by this instance from now on.</param>
     /// <param name="feedback">A fresh error-feedback layer (<see cref="ErrorFeedback.Ef14"/>, ..., <see cref="ErrorFeedback.None"/>).</param>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public CompressedAllReduce(Communicator communicator, TopK compressor, ErrorFeedback feedback)
-        : this(communicator, new SparseAllGatherProtocol(Checked(compressor), Checked(feedback)))
+    /// <param name="exchange">Which exchange; <see cref="SparseExchange.Auto"/> takes the one that sends fewer bytes at this world size
+    /// and k / length: the reduce-scatter when k / length &gt; 1 / (2 (n - 1)), roughly. Must be the same on every rank.</param>
+    /// <exception cref="ArgumentNullException">A required argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="exchange"/> is not a <see cref="SparseExchange"/> value.</exception>
+    public CompressedAllReduce(Communicator communicator, TopK compressor, ErrorFeedback feedback, SparseExchange exchange = SparseExchange.Auto)
+        : this(communicator, new TopKAllReduceProtocol(Checked(compressor), Checked(feedback), Defined(exchange)))
     {
     }
 
@@ -198,6 +201,15 @@ public sealed class CompressedAllReduce
             throw new NonFiniteGradientException(bad, firstBad);
         }
         return new CompressionReport(TrafficModel.AllGather(sizeof(int), _communicator.Size), 0);
+    }
+
+    private static SparseExchange Defined(SparseExchange exchange)
+    {
+        if (!Enum.IsDefined(exchange))
+        {
+            throw new ArgumentOutOfRangeException(nameof(exchange), exchange, "exchange must be Auto, AllGather or ReduceScatter.");
+        }
+        return exchange;
     }
 
     private static T Checked<T>(T argument, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(argument))] string? name = null)

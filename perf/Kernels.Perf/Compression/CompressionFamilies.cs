@@ -8,6 +8,7 @@ internal static class CompressionFamilies
     public const string OneBitCompressEf = "onebit.compress_ef";
     public const string OneBitDecompress = "onebit.decompress";
     public const string TopK = "topk";
+    public const string TopKExchange = "topk.exchange";
     public const string PowerSgd = "powersgd";
     public const string Convergence = "convergence";
 

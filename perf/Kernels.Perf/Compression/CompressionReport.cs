@@ -22,7 +22,7 @@ public static class CompressionReport
         foreach ((string family, string title, string limit, string note) in new[]
         {
             (CompressionFamilies.OneBitCompressEf, "1-bit compress + EF14 update f32", "triad", ""),
-            (CompressionFamilies.OneBitDecompress, "1-bit decompress f32", "copy", " (write-only: equal DRAM traffic shows ~75%, write-allocate)"),
+            (CompressionFamilies.OneBitDecompress, "1-bit decompress f32", "copy", " (non-temporal stores from 6 MiB per call)"),
         })
         {
             List<Measurement> cases = results.Ours(family, "f32").Where(m => m.Ran).ToList();
@@ -48,6 +48,10 @@ public static class CompressionReport
                 string.Join(" · ", powerSgd.Select(p => $"{p.Ours.Threads} thread{(p.Ours.Threads > 1 ? "s" : "")}: {HeadlineFigures.Ratio(p.Blas.Seconds / p.Ours.Seconds)}")),
                 $"OpenBLAS sgemm products time / ours, same thread count; target >= {PowerSgdTarget}x");
         }
+        foreach (Headline exchange in TopKExchangeReport.Headlines(results))
+        {
+            yield return exchange;
+        }
         foreach (Headline convergence in ConvergenceReport.Headlines(results))
         {
             yield return convergence;
@@ -59,7 +63,7 @@ public static class CompressionReport
         List<Measurement> timed = results.All.Where(m => m.Family is CompressionFamilies.TopK or CompressionFamilies.PowerSgd).ToList();
         if (timed.Count == 0)
         {
-            return ConvergenceReport.Section(results);
+            return TopKExchangeReport.Section(results) + ConvergenceReport.Section(results);
         }
         var md = new StringBuilder();
         md.AppendLine("## Compression: top-k and PowerSGD").AppendLine();
@@ -78,7 +82,7 @@ public static class CompressionReport
             md.AppendLine($"| {m.Family} | {m.Shape} | {m.Implementation} | {m.Threads} | {Number(m.Value)} | {ratio} |");
         }
         md.AppendLine();
-        return md.ToString() + ConvergenceReport.Section(results);
+        return md.ToString() + TopKExchangeReport.Section(results) + ConvergenceReport.Section(results);
     }
 
     /// <summary>Writes compression_speedups.png when top-k or PowerSGD ran, and the convergence charts; returns the file names written.</summary>

@@ -6,7 +6,8 @@ namespace Kernels.Perf.Compression;
 /// <summary>
 /// The convergence experiments: data-parallel training over 4 in-process ranks with fixed seeds, on the digits set (when
 /// `build.sh data` has extracted it) and a synthetic Gaussian mixture, softmax regression and a 64-32-10 MLP, iid and
-/// label-sorted shards; every <see cref="TrainingMethod.All"/> contender on each. One item per setup; its 15 runs go concurrently
+/// label-sorted shards; every <see cref="TrainingMethod.All"/> contender on each, for the same number of epochs: those at which dense
+/// converged (<see cref="TrainingLength"/>). One item per setup; its 15 runs go concurrently
 /// (their ranks mostly wait for each other). Figures: final training loss, test accuracy, bytes per step; nothing here is a timing.
 /// </summary>
 internal static class ConvergenceCases
@@ -18,11 +19,10 @@ internal static class ConvergenceCases
         bool quick = context.Options.Quick;
         foreach ((string data, IModel model, Sharding sharding) in Setups(quick))
         {
-            // The MLP is non-convex and still descending at 300 steps: it gets twice as many to approach its plateau.
-            int steps = (quick ? 80 : 300) * (model is Mlp ? 2 : 1);
             string slug = $"{data}/{(model is Mlp ? "mlp" : "softmax")}/{(sharding == Sharding.Iid ? "iid" : "label-sorted")}";
-            yield return new BenchmarkItem($"{CompressionFamilies.Group}/convergence/{slug}", steps * (model is Mlp ? 0.012 : 0.015),
-                _ => Run(data, model, sharding, steps));
+            // Full runs: the MLP converges after a few hundred epochs, softmax regression after about a hundred (TrainingLength).
+            yield return new BenchmarkItem($"{CompressionFamilies.Group}/convergence/{slug}", quick ? 2 : model is Mlp ? 90 : 30,
+                _ => Run(data, model, sharding, quick));
         }
     }
 
@@ -43,15 +43,17 @@ internal static class ConvergenceCases
         }
     }
 
-    private static IReadOnlyList<Measurement> Run(string data, IModel model, Sharding sharding, int steps)
+    /// <summary>Every method on one setup, all trained for the epochs at which dense converged (--quick: 80 steps).</summary>
+    private static IReadOnlyList<Measurement> Run(string data, IModel model, Sharding sharding, bool quick)
     {
         Dataset all = data == "digits"
             ? DigitsDataset.Load(DigitsDataset.Locate() ?? throw new FileNotFoundException(
                 $"{DigitsDataset.RelativePath} is missing: run `./build.sh data` (apt-get download python3-sklearn + dpkg -x)."))
             : GaussianMixture.Generate(perClass: 100, features: 64, classes: 10, separation: 0.35f, seed: 7);
         (Dataset train, Dataset test) = all.Split(0.2, seed: 3);
-        var setup = new ConvergenceSetup(train, test, model, sharding, steps, BatchPerRank: 16, SgdLearningRate: 0.5f,
-            AdamLearningRate: 0.01f, AdamWarmUpSteps: steps / 5, AdamEpsilon: 1e-3f, Ranks: Ranks);
+        var fixedLength = new ConvergenceSetup(train, test, model, sharding, Steps: 80, BatchPerRank: 16, SgdLearningRate: 0.5f,
+            AdamLearningRate: 0.01f, AdamWarmUpSteps: 16, AdamEpsilon: 1e-3f, Ranks: Ranks);
+        ConvergenceSetup setup = quick ? fixedLength : TrainingLength.ToDenseConvergence(fixedLength);
         Task<ConvergenceResult>[] runs = TrainingMethod.All
             .Select(method => Task.Factory.StartNew(() => DataParallelTraining.Run(setup, method), TaskCreationOptions.LongRunning))
             .ToArray();
@@ -61,5 +63,5 @@ internal static class ConvergenceCases
 
     private static Measurement Measure(ConvergenceSetup setup, ConvergenceResult r) =>
         new(CompressionFamilies.Group, CompressionFamilies.Convergence, r.Method, "f32", setup.Model.ParameterCount * (long)sizeof(float), r.Setup,
-            setup.Ranks, r.Seconds, (long)Math.Round(r.BytesPerStep), r.FinalLoss, "loss", null, setup.Steps, ConvergenceNote.Write(r));
+            setup.Ranks, r.Seconds, (long)Math.Round(r.BytesPerStep), r.FinalLoss, "loss", null, setup.Steps, ConvergenceNote.Write(r, setup.Epochs));
 }

@@ -5,13 +5,14 @@ namespace Kernels.Perf.Compression;
 
 /// <summary>
 /// What a convergence measurement carries beyond its value (the final loss): test accuracy, bytes per step after 1-bit Adam's
-/// warm-up, the dense bytes per step and the loss curve, as "key=value" pairs in <see cref="Core.Measurement.Note"/>, so
+/// warm-up, the dense bytes per step, the epochs trained and the loss curve, as "key=value" pairs in <see cref="Core.Measurement.Note"/>, so
 /// results.json holds the whole experiment. Written and read only here.
 /// </summary>
-internal sealed record ConvergenceNote(double Accuracy, double BytesAfterWarmUp, double DenseBytes, int[] CurveSteps, double[] CurveLosses)
+internal sealed record ConvergenceNote(double Accuracy, double BytesAfterWarmUp, double DenseBytes, int[] CurveSteps, double[] CurveLosses, int Epochs)
 {
-    public static string Write(ConvergenceResult r) => string.Join("; ",
+    public static string Write(ConvergenceResult r, int epochs) => string.Join("; ",
         $"accuracy={Number(r.TestAccuracy)}",
+        $"epochs={epochs}",
         $"bytes_after_warmup={Number(r.BytesPerStepCompressed)}",
         $"dense_bytes={Number(r.DenseBytesPerStep)}",
         "curve=" + string.Join(",", r.CurveSteps.Zip(r.CurveLosses, (s, l) => $"{s}:{Number(l)}")));
@@ -24,7 +25,8 @@ internal sealed record ConvergenceNote(double Accuracy, double BytesAfterWarmUp,
         string[][] points = curve.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split(':')).ToArray();
         return new ConvergenceNote(Parse(accuracy), Parse(pairs.GetValueOrDefault("bytes_after_warmup", "NaN")),
             Parse(pairs.GetValueOrDefault("dense_bytes", "NaN")),
-            points.Select(p => int.Parse(p[0], CultureInfo.InvariantCulture)).ToArray(), points.Select(p => Parse(p[1])).ToArray());
+            points.Select(p => int.Parse(p[0], CultureInfo.InvariantCulture)).ToArray(), points.Select(p => Parse(p[1])).ToArray(),
+            int.Parse(pairs.GetValueOrDefault("epochs", "0"), CultureInfo.InvariantCulture));
     }
 
     private static string Number(double value) => value.ToString("G6", CultureInfo.InvariantCulture);

@@ -69,6 +69,55 @@ public class CompressedAllReduceFailureTests
     }
 
     [Test, CancelAfter(60_000)]
+    public void Without_the_reject_option_a_non_finite_gradient_stays_at_its_own_element([Values] AllReduceProtocol protocol)
+    {
+        // Documented: non-finite values propagate as each compressor documents (top-k sends them, 1-bit's scales skip them, PowerSGD
+        // sends that step dense), and never reach another element's output or residual.
+        const int poisoned = 5;
+        using var job = new TestJob(3, TestJob.Small());
+        var outputs = new float[3][][];
+        job.Run(comm =>
+        {
+            CompressedAllReduce allReduce = Create(comm, protocol);
+            outputs[comm.Rank] = new float[3][];
+            for (int step = 0; step < 3; step++)
+            {
+                float[] gradient = Gradient(protocol, comm.Rank, step);
+                if (comm.Rank == 1 && step == 0) gradient[poisoned] = float.PositiveInfinity;
+                if (comm.Rank == 2 && step == 1) gradient[poisoned] = float.NaN;
+                outputs[comm.Rank][step] = new float[gradient.Length];
+                allReduce.Run(gradient, outputs[comm.Rank][step], Shape(protocol));
+            }
+        });
+        for (int step = 0; step < 3; step++)
+        {
+            for (int rank = 1; rank < 3; rank++) Assert.That(outputs[rank][step], Is.EqualTo(outputs[0][step]), $"rank {rank} step {step}");
+            for (int i = 0; i < outputs[0][step].Length; i++)
+            {
+                if (i != poisoned) Assert.That(float.IsFinite(outputs[0][step][i]), $"step {step}: element {i} is {outputs[0][step][i]}");
+            }
+        }
+    }
+
+    [Test, CancelAfter(60_000)]
+    public void A_shape_change_between_steps_is_refused_on_every_rank_with_no_state_changed([Values] AllReduceProtocol protocol)
+    {
+        MatrixShape changed = protocol == AllReduceProtocol.PowerSgd ? new MatrixShape(Cols, Rows) : MatrixShape.Vector((int)Shape(protocol).Length - 1);
+        using var job = new TestJob(2, TestJob.Small());
+        job.Run(comm =>
+        {
+            CompressedAllReduce allReduce = Create(comm, protocol);
+            Run(allReduce, protocol, comm.Rank, 0);
+            byte[] before = Saved(allReduce);
+            var gradient = new float[changed.Length];
+            Assert.That(() => allReduce.Run(gradient, gradient, changed),
+                Throws.ArgumentException.With.Property("ParamName").EqualTo("shape"));
+            Assert.That(Saved(allReduce), Is.EqualTo(before));
+            Assert.That(Run(allReduce, protocol, comm.Rank, 1).BytesSent, Is.GreaterThan(0), "the job goes on with the bound shape");
+        });
+    }
+
+    [Test, CancelAfter(60_000)]
     public void The_async_form_gives_the_sync_bits([Values] AllReduceProtocol protocol)
     {
         var sync = new float[2][];
@@ -117,6 +166,8 @@ public class CompressedAllReduceFailureTests
             Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("rank"));
         Assert.That(() => new CompressedAllReduce(comm, new PowerSgd(1), ErrorFeedback.DgcMomentum(0.9f)), Throws.ArgumentException);
         Assert.That(() => new CompressedAllReduce(null!, new TopK(1), ErrorFeedback.Ef14()), Throws.ArgumentNullException);
+        Assert.That(() => new OneBitAdam(comm, 10, new OneBitAdamOptions { ChunkSize = 0 }),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ChunkSize"));
     }
 
     private static CompressionReport Run(CompressedAllReduce allReduce, AllReduceProtocol protocol, int rank, int step) =>

@@ -23,13 +23,16 @@ internal abstract class CompressedAllReduceReference(int ranks, int length)
 /// <summary>Top-k of g + e per rank (ties to the lower index), the kept values summed over ranks, divided by n.</summary>
 internal sealed class TopKReference(int ranks, int length, int k) : CompressedAllReduceReference(ranks, length)
 {
+    /// <summary>The indices each rank sent in the last step.</summary>
+    internal int[][] Kept { get; } = new int[ranks][];
+
     internal override double[] Step(float[][] gradients)
     {
         var sum = new double[Length];
         for (int r = 0; r < Ranks; r++)
         {
             double[] c = Compensated(r, gradients[r]);
-            int[] kept = Enumerable.Range(0, Length).OrderByDescending(i => Math.Abs(c[i])).ThenBy(i => i).Take(k).ToArray();
+            int[] kept = Kept[r] = Enumerable.Range(0, Length).OrderByDescending(i => Math.Abs(c[i])).ThenBy(i => i).Take(k).ToArray();
             Array.Copy(c, Residuals[r], Length);
             foreach (int i in kept)
             {

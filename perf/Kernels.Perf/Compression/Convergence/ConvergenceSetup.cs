@@ -14,8 +14,10 @@ namespace Kernels.Perf.Compression.Convergence;
 /// <param name="Ranks">Data-parallel ranks (threads of one in-process job).</param>
 /// <param name="Seed">Seed of the initial parameters and the batches.</param>
 /// <param name="CurvePoints">Loss evaluations along the run, for the curves.</param>
+/// <param name="Epochs">Passes over the training rows <paramref name="Steps"/> make (<see cref="TrainingLength"/>), 0 when the steps were set directly.</param>
 public sealed record ConvergenceSetup(Dataset Train, Dataset Test, IModel Model, Sharding Sharding, int Steps, int BatchPerRank,
-    float SgdLearningRate, float AdamLearningRate, int AdamWarmUpSteps, float AdamEpsilon = 1e-8f, int Ranks = 4, ulong Seed = 1, int CurvePoints = 25)
+    float SgdLearningRate, float AdamLearningRate, int AdamWarmUpSteps, float AdamEpsilon = 1e-8f, int Ranks = 4, ulong Seed = 1, int CurvePoints = 25,
+    int Epochs = 0)
 {
     public string Name => $"{Train.Name.Split('/')[0]} / {Model.Name} / {(Sharding == Sharding.Iid ? "iid" : "label-sorted")}";
 }

@@ -98,6 +98,9 @@ public static class DataParallelTraining
                 sent[step] = adam.Step(parameters, gradient).BytesSent;
                 continue;
             }
+            // Gradients are exchanged and the rate applied after, so mass EF14 delays is applied at the rate of the step that
+            // sends it. Exchanging rate x gradient instead (EF memory in step units) measured worse on label-sorted shards:
+            // top-k 1% +3.9% / +2.2% above dense on softmax regression against +0.8% / +0.4% this way (same lengths and seeds).
             sent[step] = exchange!.Average(gradient);
             float rate = setup.SgdLearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * step / setup.Steps));
             for (int i = 0; i < parameters.Length; i++) parameters[i] -= rate * gradient[i];
