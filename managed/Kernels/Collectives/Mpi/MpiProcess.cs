@@ -1,0 +1,61 @@
+namespace Kernels.Collectives.Mpi;
+
+/// <summary>
+/// MPI's process-wide state as the hierarchical communicator needs it: initialised once (unless the host program
+/// already did), every shim call serialised by <see cref="Lock"/> (MPI may give less than MPI_THREAD_MULTIPLE, and
+/// async collectives run on a communicator's worker thread while sync ones run on the caller's), and finalised at
+/// process exit when this library initialised it and no operation was abandoned.
+/// </summary>
+internal static class MpiProcess
+{
+    /// <summary>Held around every call into the shim.</summary>
+    internal static readonly object Lock = new();
+
+    private static bool _initialisedHere;
+    private static bool _abandoned;
+
+    /// <exception cref="InvalidOperationException">libkernels_mpi is missing or MPI fails to initialise.</exception>
+    internal static unsafe void EnsureInitialised()
+    {
+        lock (Lock)
+        {
+            if (!MpiShimLibrary.Library.IsLoaded)
+            {
+                throw new InvalidOperationException(
+                    $"The ranks span several hosts, which needs libkernels_mpi (built where CMake finds MPI): {MpiShimLibrary.Library.Description}.");
+            }
+            if (MpiShimMethods.kmpi_is_initialized() == 1)
+            {
+                return;
+            }
+            kmpi_thread_level provided;
+            MpiStatus.Check(MpiShimMethods.kmpi_init(kmpi_thread_level.KMPI_THREAD_SERIALIZED, &provided), "kmpi_init");
+            if (provided < kmpi_thread_level.KMPI_THREAD_SERIALIZED)
+            {
+                throw new InvalidOperationException($"MPI gives thread level {provided}; the communicator needs KMPI_THREAD_SERIALIZED.");
+            }
+            _initialisedHere = true;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Finalise();
+        }
+    }
+
+    /// <summary>An operation was given up on (deadline, cancellation): MPI_Finalize could wait for it forever, so it is skipped.</summary>
+    internal static void MarkAbandoned()
+    {
+        lock (Lock)
+        {
+            _abandoned = true;
+        }
+    }
+
+    private static void Finalise()
+    {
+        lock (Lock)
+        {
+            if (_initialisedHere && !_abandoned)
+            {
+                MpiShimMethods.kmpi_finalize();
+            }
+        }
+    }
+}
