@@ -70,8 +70,8 @@ public sealed record LinkProbe(long Bytes, double Seconds)
     public double GigabitsPerSecond => Bytes * 8 / Seconds / 1e9;
 }
 
-/// <summary>One contender: median seconds per step, bytes this rank sent per step.</summary>
-public sealed record LinkRow(string Name, double Seconds, long BytesSent);
+/// <summary>One contender: median seconds per step, bytes this rank sent per step, and the same step alone on one rank.</summary>
+public sealed record LinkRow(string Name, double Seconds, long BytesSent, double? ComputeSeconds);
 
 internal sealed class LinkExperiment(Communicator communicator, int floats, int steps)
 {
@@ -106,54 +106,66 @@ internal sealed class LinkExperiment(Communicator communicator, int floats, int 
     {
         var average = new float[floats];
         var shape = new MatrixShape(5000, floats / 5000);
-        int k1 = floats / 100, k01 = floats / 1000;
-        var rows = new List<LinkRow>
+        var contenders = new List<(string Name, Func<Communicator, Func<long>> StepOn)>
         {
-            Measure("dense, ours (hierarchical all-reduce)", () =>
+            ("dense, ours (hierarchical all-reduce)", on => () =>
             {
                 _gradient.CopyTo(average, 0);
-                communicator.AllReduce(average.AsSpan(), ReduceOp.Avg);
+                on.AllReduce(average.AsSpan(), ReduceOp.Avg);
                 return DenseBytes();
             }),
-            Measure("dense, MPI_Allreduce", () =>
-            {
-                _gradient.CopyTo(average, 0);
-                MpiAllReduce(average);
-                return DenseBytes();
-            }),
+            ("top-k 1% + EF14", on => Compressed(new CompressedAllReduce(on, new TopK(floats / 100), ErrorFeedback.Ef14()), average, MatrixShape.Vector(floats))),
+            ("top-k 0.1% + EF14", on => Compressed(new CompressedAllReduce(on, new TopK(floats / 1000), ErrorFeedback.Ef14()), average, MatrixShape.Vector(floats))),
+            ("1-bit + EF14", on => Compressed(new CompressedAllReduce(on, new OneBit(), ErrorFeedback.Ef14()), average, MatrixShape.Vector(floats))),
         };
-        var topK1 = new CompressedAllReduce(communicator, new TopK(k1), ErrorFeedback.Ef14());
-        rows.Add(Measure("top-k 1% + EF14", () => topK1.Run(_gradient, average, MatrixShape.Vector(floats)).BytesSent));
-        var topK01 = new CompressedAllReduce(communicator, new TopK(k01), ErrorFeedback.Ef14());
-        rows.Add(Measure("top-k 0.1% + EF14", () => topK01.Run(_gradient, average, MatrixShape.Vector(floats)).BytesSent));
-        var oneBit = new CompressedAllReduce(communicator, new OneBit(), ErrorFeedback.Ef14());
-        rows.Add(Measure("1-bit + EF14", () => oneBit.Run(_gradient, average, MatrixShape.Vector(floats)).BytesSent));
         if ((long)shape.Rows * shape.Cols == floats)
         {
-            var powerSgd = new CompressedAllReduce(communicator, new PowerSgd(rank: 4), ErrorFeedback.Ef14());
-            rows.Add(Measure($"PowerSGD r=4 ({shape}) + EF14", () => powerSgd.Run(_gradient, average, shape).BytesSent));
+            contenders.Add(($"PowerSGD r=4 ({shape}) + EF14", on => Compressed(new CompressedAllReduce(on, new PowerSgd(rank: 4), ErrorFeedback.Ef14()), average, shape)));
+        }
+        // The same step on a one-rank communicator: what the step costs without any link (compression, error feedback,
+        // decompression, state snapshot), to tell link-bound from compute-bound steps.
+        using Communicator alone = Communicator.CreateInProcess(1)[0];
+        var rows = new List<LinkRow>();
+        foreach ((string name, Func<Communicator, Func<long>> stepOn) in contenders)
+        {
+            (double seconds, long bytes) = Measure(name, stepOn(communicator), communicator);
+            (double computeSeconds, _) = Measure(name + " (one rank, no link)", stepOn(alone), communicator);
+            rows.Add(new LinkRow(name, seconds, bytes, computeSeconds));
+            if (rows.Count == 1)
+            {
+                (double mpiSeconds, long mpiBytes) = Measure("dense, MPI_Allreduce", () =>
+                {
+                    _gradient.CopyTo(average, 0);
+                    MpiAllReduce(average);
+                    return DenseBytes();
+                }, communicator);
+                rows.Add(new LinkRow("dense, MPI_Allreduce", mpiSeconds, mpiBytes, null));
+            }
         }
         return rows;
     }
 
-    /// <summary>One untimed step, then <c>steps</c> timed ones, each after a barrier so every rank starts together.</summary>
-    private LinkRow Measure(string name, Func<long> step)
+    private Func<long> Compressed(CompressedAllReduce allReduce, float[] average, MatrixShape shape) =>
+        () => allReduce.Run(_gradient, average, shape).BytesSent;
+
+    /// <summary>One untimed step, then <c>steps</c> timed ones, each after a barrier of the job so every rank starts together.</summary>
+    private (double Seconds, long BytesSent) Measure(string name, Func<long> step, Communicator job)
     {
         step();
         var times = new List<double>();
         long bytes = 0;
         for (int i = 0; i < steps; i++)
         {
-            communicator.Barrier();
+            job.Barrier();
             var clock = Stopwatch.StartNew();
             bytes = step();
             times.Add(clock.Elapsed.TotalSeconds);
         }
-        if (communicator.Rank == 0)
+        if (job.Rank == 0)
         {
             Console.Error.WriteLine($"[two-hosts] {name}: {Median(times) * 1e3:0.0} ms/step");
         }
-        return new LinkRow(name, Median(times), bytes);
+        return (Median(times), bytes);
     }
 
     /// <summary>A ring all-reduce's bytes per rank, the dense baseline of <see cref="CompressionReport"/>.</summary>
@@ -215,14 +227,17 @@ internal static class LinkTable
         text.AppendLine(FormattableString.Invariant(
             $"Link: a dense one-way Send of {probe.Bytes / 1e6:0} MB (MPI point-to-point) took {probe.Seconds * 1e3:0} ms: **{probe.GigabitsPerSecond:0.000} Gbit/s** of payload{shaping}."));
         text.AppendLine();
-        text.AppendLine("| contender | ms / step | MB sent / rank / step | time at the measured link rate, ms | speedup vs dense (ours) |");
-        text.AppendLine("|---|---:|---:|---:|---:|");
+        text.AppendLine("| contender | ms / step | MB sent / rank / step | those bytes at the measured link rate, ms | the step on one rank, no link, ms | speedup vs dense (ours) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
         foreach (LinkRow row in rows)
         {
             double wire = row.BytesSent * 8 / (probe.GigabitsPerSecond * 1e9) * 1e3;
+            string compute = row.ComputeSeconds is { } seconds ? FormattableString.Invariant($"{seconds * 1e3:0.0}") : "-";
             text.AppendLine(FormattableString.Invariant(
-                $"| {row.Name} | {row.Seconds * 1e3:0.0} | {row.BytesSent / 1e6:0.000} | {wire:0.0} | {dense / row.Seconds:0.00}x |"));
+                $"| {row.Name} | {row.Seconds * 1e3:0.0} | {row.BytesSent / 1e6:0.000} | {wire:0.0} | {compute} | {dense / row.Seconds:0.00}x |"));
         }
+        text.AppendLine();
+        text.AppendLine(FormattableString.Invariant($"Load average when written: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (2 cores shared with other jobs)."));
         return text.ToString();
     }
 }

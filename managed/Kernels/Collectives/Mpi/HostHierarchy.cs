@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Kernels.Collectives.Algorithms;
 using Kernels.Collectives.Protocol;
 using Kernels.Interop;
@@ -16,9 +15,9 @@ namespace Kernels.Collectives.Mpi;
 /// and their reduction in host order <c>((h0 op h1) op h2) ...</c> with libkernels, scaled (Avg) and rounded once to the
 /// element type; host-local all-gather of the shards. Every rank of every host gets the same bits. Between hosts this
 /// moves (H-1) shards in rather than MPI_Allreduce's 2(H-1)/H: the same at 2 hosts, and the price of a fixed order.</para>
-/// <para>Every collective first all-gathers its descriptor over MPI (world), so ranks on different hosts that disagree all
-/// throw the same <see cref="CollectiveMismatchException"/> before data moves. Data between hosts travels only through
-/// <see cref="NativeScratch"/> memory (see there).</para>
+/// <para>Every collective first all-gathers its descriptor through the hierarchy, so ranks on different hosts that disagree
+/// all throw the same <see cref="CollectiveMismatchException"/> before data moves. Data between hosts travels only through
+/// <see cref="NativeScratch"/> memory (see there); the world MPI communicator carries only Send/Recv between hosts.</para>
 /// </remarks>
 internal sealed unsafe class HostHierarchy : IDisposable
 {
@@ -28,7 +27,7 @@ internal sealed unsafe class HostHierarchy : IDisposable
     private readonly MpiLink _world;
     private readonly MpiLink _cross;
     private readonly TimeSpan _timeout;
-    private readonly NativeScratch _descriptors = new(), _wide = new(), _partial = new(), _gathered = new(), _shard = new(), _whole = new();
+    private readonly NativeScratch _headers = new(), _wide = new(), _partial = new(), _gathered = new(), _shard = new(), _whole = new();
     private ulong _sequence;
     private bool _abandoned;
 
@@ -46,19 +45,19 @@ internal sealed unsafe class HostHierarchy : IDisposable
 
     internal HostTopology Topology { get; }
 
-    /// <summary>Every rank's descriptor, gathered over MPI and compared; a disagreement throws on every rank alike.</summary>
+    /// <summary>
+    /// Every rank's descriptor, gathered through the hierarchy (so a dead peer on this host is seen at once by the host
+    /// communicator) and compared: a disagreement throws on every rank alike, before any data moves.
+    /// </summary>
     private void Agree(CollectiveCall call, CollectiveDescriptor mine, CancellationToken cancellation)
     {
         mine.Sequence = ++_sequence;
-        int size = Topology.Size, bytes = sizeof(CollectiveDescriptor);
-        byte* send = _descriptors.Get((long)bytes * (size + 1));
-        byte* received = send + bytes;
-        Unsafe.Write(send, mine);
-        Guard(() => _world.AllGather(call.Name, send, received, bytes, kmpi_dtype.KMPI_BYTE, _timeout, cancellation));
-        var all = new CollectiveDescriptor[size];
-        for (int rank = 0; rank < size; rank++)
+        var all = new CollectiveDescriptor[Topology.Size];
+        var one = new long[Topology.Size];
+        Array.Fill(one, 1);
+        fixed (CollectiveDescriptor* gathered = all)
         {
-            all[rank] = Unsafe.Read<CollectiveDescriptor>(received + (long)rank * bytes);
+            GatherV(call, &mine, gathered, one, cancellation);
         }
         DescriptorCheck.VerifyAgreement(all, mine.Sequence);
     }
@@ -118,12 +117,13 @@ internal sealed unsafe class HostHierarchy : IDisposable
         if (Topology.LocalSize == shards)
         {
             partial = (float*)_partial.Get(length * sizeof(float));
-            Local.ReduceScatter(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(partial, (int)length), localOp, cancellation);
+            float* into = partial;
+            OnHost(call.Name, () => Local.ReduceScatter(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(into, (int)length), localOp, cancellation));
         }
         else
         {
             float* whole = (float*)_partial.Get(count * sizeof(float));
-            Local.AllReduce(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(whole, (int)count), localOp, cancellation);
+            OnHost(call.Name, () => Local.AllReduce(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(whole, (int)count), localOp, cancellation));
             partial = whole + offset;
         }
 
@@ -148,7 +148,7 @@ internal sealed unsafe class HostHierarchy : IDisposable
         {
             counts[j] = (int)Shards.Of(count, shards, j).Length;
         }
-        Local.AllGatherV(new ReadOnlySpan<T>(shard, counts[localRank]), new Span<T>(output, (int)count), counts, cancellation);
+        OnHost(call.Name, () => Local.AllGatherV(new ReadOnlySpan<T>(shard, counts[localRank]), new Span<T>(output, (int)count), counts, cancellation));
     }
 
     /// <summary>All-gather-V over the hierarchy: host blocks over shared memory, blocks between hosts over MPI (local rank 0), then
@@ -214,7 +214,7 @@ internal sealed unsafe class HostHierarchy : IDisposable
         int[] localCounts = [.. members.Select(rank => (int)counts[rank])];
         long hostTotal = localCounts.Sum(count => (long)count);
         T* hostBlock = (T*)_partial.Get(hostTotal * sizeof(T));
-        Local.AllGatherV(new ReadOnlySpan<T>(input, (int)counts[Topology.Rank]), new Span<T>(hostBlock, (int)hostTotal), localCounts, cancellation);
+        OnHost(call.Name, () => Local.AllGatherV(new ReadOnlySpan<T>(input, (int)counts[Topology.Rank]), new Span<T>(hostBlock, (int)hostTotal), localCounts, cancellation));
 
         long total = counts.Sum();
         T* inHostOrder = (T*)_gathered.Get(total * sizeof(T));
@@ -224,7 +224,7 @@ internal sealed unsafe class HostHierarchy : IDisposable
             long[] hostWords = [.. Topology.Members.Select(group => group.Sum(rank => counts[rank]) * wordsPerElement)];
             Guard(() => _cross.AllGatherV(call.Name, hostBlock, inHostOrder, hostWords, Topology.Host, type, _timeout, cancellation));
         }
-        Local.Broadcast(new Span<T>(inHostOrder, (int)total), 0, cancellation);
+        OnHost(call.Name, () => Local.Broadcast(new Span<T>(inHostOrder, (int)total), 0, cancellation));
 
         var rankOffsets = new long[counts.Length];
         for (int rank = 1; rank < counts.Length; rank++)
@@ -248,23 +248,21 @@ internal sealed unsafe class HostHierarchy : IDisposable
         using CancellationTokenSource tokens = Tokens(call);
         Agree(call, descriptor, tokens.Token);
         int rootHost = Topology.HostOf[root];
-        var span = new Span<T>(data, (int)count);
         T* staged = (T*)_shard.Get(count * sizeof(T));
         (kmpi_dtype type, int wordsPerElement) = MpiWords.Of<T>();
         if (Topology.Host == rootHost)
         {
-            Local.Broadcast(span, Topology.LocalRankOf[root], tokens.Token);
+            OnHost(call.Name, () => Local.Broadcast(new Span<T>(data, (int)count), Topology.LocalRankOf[root], tokens.Token));
         }
         if (Topology.LocalRank == 0)
         {
-            var stagedSpan = new Span<T>(staged, (int)count);
-            span.CopyTo(stagedSpan);
+            new Span<T>(data, (int)count).CopyTo(new Span<T>(staged, (int)count));
             Guard(() => _cross.Broadcast(call.Name, staged, count * wordsPerElement, type, rootHost, _timeout, tokens.Token));
-            stagedSpan.CopyTo(span);
+            new Span<T>(staged, (int)count).CopyTo(new Span<T>(data, (int)count));
         }
         if (Topology.Host != rootHost)
         {
-            Local.Broadcast(span, 0, tokens.Token);
+            OnHost(call.Name, () => Local.Broadcast(new Span<T>(data, (int)count), 0, tokens.Token));
         }
     }
 
@@ -289,7 +287,7 @@ internal sealed unsafe class HostHierarchy : IDisposable
     internal void Send(CollectiveCall call, int peer, byte* data, long count, int elementSize, int elementTag)
     {
         using CancellationTokenSource tokens = Tokens(call);
-        long* header = (long*)_descriptors.Get(6 * sizeof(long));
+        long* header = (long*)_headers.Get(6 * sizeof(long));
         long* answer = header + 3;
         header[0] = count;
         header[1] = elementSize;
@@ -313,7 +311,7 @@ internal sealed unsafe class HostHierarchy : IDisposable
     internal void Receive(CollectiveCall call, int peer, byte* data, long count, int elementSize, int elementTag)
     {
         using CancellationTokenSource tokens = Tokens(call);
-        long* header = (long*)_descriptors.Get(6 * sizeof(long));
+        long* header = (long*)_headers.Get(6 * sizeof(long));
         long* answer = header + 3;
         Guard(() => _world.Exchange(call.Name, null, 0, 0, 0, header, 3 * sizeof(long), peer, HeaderTag, _timeout, tokens.Token));
         bool accepted = header[0] == count && header[1] == elementSize && header[2] == elementTag;
@@ -339,6 +337,26 @@ internal sealed unsafe class HostHierarchy : IDisposable
         peerTag != tag
             ? new CollectiveMismatchException(operation, "ElementType", [peer], $"rank {peer} has tag 0x{peerTag:X8}, this rank 0x{tag:X8}")
             : new CollectiveMismatchException(operation, "Count", [peer], $"rank {peer} has {peerCount} elements, this rank {count}");
+
+    /// <summary>Runs a collective of this host's communicator; its failures name ranks of the host, renamed here to the job's.</summary>
+    private void OnHost(string operation, Action collective)
+    {
+        try
+        {
+            collective();
+        }
+        catch (PeerLostException lost)
+        {
+            throw new PeerLostException($"{operation} ({lost.Operation} on this host)", ToJob(lost.LostRanks),
+                $"seen by this host's shared-memory communicator: {lost.Message}");
+        }
+        catch (CollectiveTimeoutException late)
+        {
+            throw new CollectiveTimeoutException($"{operation} ({late.Operation} on this host)", ToJob(late.MissingRanks), late.Timeout);
+        }
+    }
+
+    private int[] ToJob(IReadOnlyList<int> localRanks) => [.. localRanks.Select(local => Topology.Members[Topology.Host][local])];
 
     /// <summary>Runs an MPI phase; if it gives up (deadline, cancellation, MPI error) its scratch may still be in MPI's hands.</summary>
     private void Guard(Action phase)
@@ -367,7 +385,7 @@ internal sealed unsafe class HostHierarchy : IDisposable
             _cross.Dispose();
             _world.Dispose();
         }
-        foreach (NativeScratch scratch in new[] { _descriptors, _wide, _partial, _gathered, _shard, _whole })
+        foreach (NativeScratch scratch in new[] { _headers, _wide, _partial, _gathered, _shard, _whole })
         {
             scratch.Release(_abandoned);
         }

@@ -39,8 +39,10 @@ public sealed class HierarchicalCollectiveTests
             checks.Add(AllGather<float>(plan, inBuffer: false, count));
             checks.Add(AllGather<Half>(plan, inBuffer: true, count));
             checks.Add(AllGatherV<BFloat16>(plan, count));
-            checks.Add(Sparse<float>(plan, "sparseallgather", count));
-            checks.Add(Sparse<BFloat16>(plan, "sparsereducescatter", count));
+            checks.Add(Sparse<float>(plan, "sparseallgather", count, stride: 3));
+            checks.Add(Sparse<BFloat16>(plan, "sparsereducescatter", count, stride: 3));
+            checks.Add(Sparse<Half>(plan, "sparseallgather", count, stride: 97));
+            checks.Add(Sparse<float>(plan, "sparsereducescatter", count, stride: 97));
             checks.Add(SendRecv(plan, count));
         }
         foreach (ReduceOp op in Ops)
@@ -51,6 +53,7 @@ public sealed class HierarchicalCollectiveTests
         checks.Add(Broadcast(plan, inBuffer: false, 1025, root: size - 1));
         checks.Add(Broadcast(plan, inBuffer: true, 7, root: 1));
         checks.Add(Barrier(plan));
+        checks.Add(AllReduceAsync<Half>(plan, ReduceOp.Avg, 1025));
         checks.Add(Fused<float>(plan, rows: 7, cols: 33));
         checks.Add(Fused<BFloat16>(plan, rows: size + 2, cols: 16));
         plan.Write();
@@ -96,6 +99,25 @@ public sealed class HierarchicalCollectiveTests
         };
     }
 
+    /// <summary>Two queued all-reduces of the same input: both results are the reference, on every rank alike.</summary>
+    private static Action AllReduceAsync<T>(CollectivePlan plan, ReduceOp op, int count) where T : unmanaged
+    {
+        int index = plan.Add<T>("allreduceasync", op.ToString(), false, count);
+        return () =>
+        {
+            double[] expected = CollectiveData.Reduced<T>(plan.Size, count, op, seed: index);
+            T[] first = plan.Output<T>(index, 0);
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                string context = $"{plan.Lines[index]} on rank {rank} of {plan.Size}";
+                T[] actual = plan.Output<T>(index, rank);
+                CollectiveData.AssertReduced<T>(actual.AsSpan(0, count), expected, context + " (first)");
+                CollectiveData.AssertReduced<T>(actual.AsSpan(count), expected, context + " (second)");
+                Compare.Bitwise<T>(actual, first, $"{context} vs rank 0 (determinism)");
+            }
+        };
+    }
+
     private static Action AllGather<T>(CollectivePlan plan, bool inBuffer, int count) where T : unmanaged
     {
         int index = plan.Add<T>("allgather", "-", inBuffer, count);
@@ -117,10 +139,13 @@ public sealed class HierarchicalCollectiveTests
             [.. Enumerable.Range(0, plan.Size).SelectMany(rank => CollectivePlan.Input<T>(index, rank, count).Take(Math.Max(0, count - rank)))]);
     }
 
-    /// <summary>Rank r's entries are its elements i with (i + r) % 3 == 0; the dense sum (or this rank's shard of it) is the reference.</summary>
-    private static Action Sparse<T>(CollectivePlan plan, string kind, int count) where T : unmanaged
+    /// <summary>
+    /// Rank r's entries are its elements i with (i + r) % stride == 0; the dense sum (or this rank's shard of it) is the
+    /// reference. Stride 3 is above the density at which the sparse collectives switch to the dense all-reduce (4%), 97 below.
+    /// </summary>
+    private static Action Sparse<T>(CollectivePlan plan, string kind, int count, int stride) where T : unmanaged
     {
-        int index = plan.Add<T>(kind, "-", false, count);
+        int index = plan.Add<T>(kind, "-", false, count, root: stride);
         return () =>
         {
             var expected = new double[count];
@@ -129,7 +154,7 @@ public sealed class HierarchicalCollectiveTests
                 T[] input = CollectivePlan.Input<T>(index, rank, count);
                 for (int i = 0; i < count; i++)
                 {
-                    if ((i + rank) % 3 == 0)
+                    if ((i + rank) % stride == 0)
                         expected[i] += Values.ToDouble(input[i]);
                 }
             }
