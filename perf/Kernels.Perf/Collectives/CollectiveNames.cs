@@ -14,11 +14,12 @@ internal static class CollectiveNames
     public const string Threads = "Kernels threads (in-process)";
     public const string SharedSpans = "Kernels shm (user spans)";
     public const string SharedBuffers = "Kernels shm (AllocateBuffer)";
+    public const string Hierarchical = "Kernels MPI path (2 simulated hosts)";
     public const string Mpi = "MPI";
     public const string Gloo = "Gloo";
 
     /// <summary>Ours first, then the peers: the column order of the tables.</summary>
-    public static readonly IReadOnlyList<string> Contenders = [Threads, SharedSpans, SharedBuffers, Mpi, Gloo];
+    public static readonly IReadOnlyList<string> Contenders = [Threads, SharedSpans, SharedBuffers, Hierarchical, Mpi, Gloo];
 
     public static bool IsOurs(string implementation) => implementation.StartsWith("Kernels", StringComparison.Ordinal);
 
