@@ -18,13 +18,6 @@ internal sealed unsafe class MpiLink(void* handle, int[] ranks, int self) : IDis
     /// <summary>The shim handle, for deriving communicators.</summary>
     internal void* Handle => _handle;
 
-    /// <summary>Global rank of each rank of this MPI communicator.</summary>
-    internal IReadOnlyList<int> GlobalRanks => ranks;
-
-    internal int Size => ranks.Length;
-
-    internal int Self => self;
-
     /// <summary>Every global rank but this one: MPI does not say which peer a pending collective waits for.</summary>
     private int[] Others => [.. ranks.Where((_, index) => index != self)];
 
