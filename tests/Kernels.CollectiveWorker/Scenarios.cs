@@ -31,7 +31,10 @@ internal static class Scenarios
         }
     }
 
-    /// <summary>Rank 0 all-reduces 7 floats, the others 8: every rank must get the mismatch, and the communicator must stay usable.</summary>
+    /// <summary>
+    /// Rank 0 all-reduces 7 floats, the others 8: every rank must get the mismatch, and the communicator must stay usable.
+    /// Then rank 0 sends 5 floats to rank 1, which expects 6: both must get the mismatch.
+    /// </summary>
     internal static int Mismatch()
     {
         using Communicator communicator = Communicator.FromEnvironment(WorkerOptions.Small);
@@ -49,6 +52,17 @@ internal static class Scenarios
         data.AsSpan().Fill(1);
         communicator.AllReduce(data.AsSpan(), Kernels.ReduceOp.Sum);
         Console.WriteLine($"usable rank={communicator.Rank} sum={data[0]}");
+        try
+        {
+            if (communicator.Rank == 0)
+                communicator.Send<float>(data, 1);
+            else if (communicator.Rank == 1)
+                communicator.Recv<float>(new float[6], 0);
+        }
+        catch (CollectiveMismatchException mismatch)
+        {
+            Console.WriteLine($"p2p-mismatch rank={communicator.Rank} field={mismatch.Field}");
+        }
         return 0;
     }
 

@@ -6,7 +6,8 @@ namespace Kernels.Tests.Collectives.Mpi;
 
 /// <summary>
 /// Failures of a hierarchical job under mpirun (simulated hosts): a count mismatch between hosts gives every rank the same
-/// <see cref="Kernels.Collectives.CollectiveMismatchException"/> and leaves the communicator usable; a rank that stops
+/// <see cref="Kernels.Collectives.CollectiveMismatchException"/> and leaves the communicator usable, and a Send/Recv count
+/// mismatch across hosts throws on both sides; a rank that stops
 /// calling, or whose process is killed, gives every survivor an exception within the deadline — never a hang.
 /// </summary>
 [TestFixture]
@@ -27,6 +28,8 @@ public sealed class HierarchicalFailureTests
             Assert.That(output, Does.Contain($"mismatch rank={rank} field=Count"), output);
             Assert.That(output, Does.Contain($"usable rank={rank} sum={size}"), output);
         }
+        Assert.That(output, Does.Contain("p2p-mismatch rank=0 field=Count"), "rank 0 sent 5 floats to rank 1 (another host), which expected 6");
+        Assert.That(output, Does.Contain("p2p-mismatch rank=1 field=Count"), output);
     }
 
     /// <param name="how">kill: the process dies (mpirun told to keep the others running); stall: it stops calling collectives.</param>
