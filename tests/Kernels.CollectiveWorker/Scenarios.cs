@@ -100,6 +100,9 @@ internal static class Scenarios
         {
             Console.WriteLine($"failed rank={communicator.Rank} exception={failure.GetType().Name} waited-ms={sinceLastCall.ElapsedMilliseconds} message={failure.Message}");
             Console.Out.Flush();
+            // mpirun may end the whole job once a rank exits without MPI_Finalize (skipped: an operation was abandoned);
+            // the other survivors reach their own deadline at about the same time, so give them that long to report.
+            Thread.Sleep(TimeSpan.FromSeconds(2));
             Environment.Exit(0);
             return 0;
         }

@@ -29,31 +29,32 @@ public sealed class HierarchicalCollectiveTests
         {
             foreach (ReduceOp op in Ops)
             {
-                checks.Add(Reduction<float>(plan, "allreduce", op, inBuffer: false, count));
-                checks.Add(Reduction<Half>(plan, "allreduce", op, inBuffer: false, count));
-                checks.Add(Reduction<BFloat16>(plan, "allreduce", op, inBuffer: false, count));
-                checks.Add(Reduction<float>(plan, "reducescatter", op, inBuffer: false, count));
-                checks.Add(Reduction<Half>(plan, "reducescatter", op, inBuffer: false, count));
-                checks.Add(Reduction<BFloat16>(plan, "reducescatter", op, inBuffer: false, count));
+                checks.Add(PlanChecks.AllReduce<float>(plan, op, inBuffer: false, count));
+                checks.Add(PlanChecks.AllReduce<Half>(plan, op, inBuffer: false, count));
+                checks.Add(PlanChecks.AllReduce<BFloat16>(plan, op, inBuffer: false, count));
+                checks.Add(ReduceScatter<float>(plan, op, inBuffer: false, count));
+                checks.Add(ReduceScatter<Half>(plan, op, inBuffer: false, count));
+                checks.Add(ReduceScatter<BFloat16>(plan, op, inBuffer: false, count));
             }
-            checks.Add(AllGather<float>(plan, inBuffer: false, count));
-            checks.Add(AllGather<Half>(plan, inBuffer: true, count));
+            checks.Add(PlanChecks.AllGather<float>(plan, inBuffer: false, count));
+            checks.Add(PlanChecks.AllGather<Half>(plan, inBuffer: true, count));
             checks.Add(AllGatherV<BFloat16>(plan, count));
             checks.Add(Sparse<float>(plan, "sparseallgather", count, stride: 3));
             checks.Add(Sparse<BFloat16>(plan, "sparsereducescatter", count, stride: 3));
             checks.Add(Sparse<Half>(plan, "sparseallgather", count, stride: 97));
             checks.Add(Sparse<float>(plan, "sparsereducescatter", count, stride: 97));
-            checks.Add(SendRecv(plan, count));
+            checks.Add(PlanChecks.SendRecv(plan, count));
         }
         foreach (ReduceOp op in Ops)
         {
-            checks.Add(Reduction<BFloat16>(plan, "allreduce", op, inBuffer: true, 1025));
-            checks.Add(Reduction<float>(plan, "reducescatter", op, inBuffer: true, 1025));
+            checks.Add(PlanChecks.AllReduce<BFloat16>(plan, op, inBuffer: true, 1025));
+            checks.Add(ReduceScatter<float>(plan, op, inBuffer: true, 1025));
         }
-        checks.Add(Broadcast(plan, inBuffer: false, 1025, root: size - 1));
-        checks.Add(Broadcast(plan, inBuffer: true, 7, root: 1));
+        checks.Add(PlanChecks.Broadcast(plan, inBuffer: false, 1025, root: size - 1));
+        checks.Add(PlanChecks.Broadcast(plan, inBuffer: true, 7, root: 1));
         checks.Add(Barrier(plan));
-        checks.Add(AllReduceAsync<Half>(plan, ReduceOp.Avg, 1025));
+        int queued = plan.Add<Half>("allreduceasync", nameof(ReduceOp.Avg), false, 1025);
+        checks.Add(() => PlanChecks.ExpectReducedOnEveryRank<Half>(plan, queued, CollectiveData.Reduced<Half>(size, 1025, ReduceOp.Avg, seed: queued), copies: 2));
         checks.Add(Fused<float>(plan, rows: 7, cols: 33));
         checks.Add(Fused<BFloat16>(plan, rows: size + 2, cols: 16));
         plan.Write();
@@ -73,61 +74,18 @@ public sealed class HierarchicalCollectiveTests
         });
     }
 
-    /// <summary>All-reduce or reduce-scatter: the reference rounded once, and (for all-reduce) the same bits on every rank.</summary>
-    private static Action Reduction<T>(CollectivePlan plan, string kind, ReduceOp op, bool inBuffer, int count) where T : unmanaged
+    /// <summary>Reduce-scatter: each rank's shard of the reference, rounded once.</summary>
+    private static Action ReduceScatter<T>(CollectivePlan plan, ReduceOp op, bool inBuffer, int count) where T : unmanaged
     {
-        int index = plan.Add<T>(kind, op.ToString(), inBuffer, count);
+        int index = plan.Add<T>("reducescatter", op.ToString(), inBuffer, count);
         return () =>
         {
             double[] expected = CollectiveData.Reduced<T>(plan.Size, count, op, seed: index);
-            T[] first = plan.Output<T>(index, 0);
             for (int rank = 0; rank < plan.Size; rank++)
             {
-                string context = $"{plan.Lines[index]} on rank {rank} of {plan.Size}";
-                T[] actual = plan.Output<T>(index, rank);
-                if (kind == "allreduce")
-                {
-                    CollectiveData.AssertReduced<T>(actual, expected, context);
-                    Compare.Bitwise<T>(actual, first, $"{context} vs rank 0 (determinism)");
-                }
-                else
-                {
-                    (int offset, int length) = Shard(count, plan.Size, rank);
-                    CollectiveData.AssertReduced<T>(actual, expected.AsSpan(offset, length), context);
-                }
+                (int offset, int length) = PlanChecks.Shard(count, plan.Size, rank);
+                CollectiveData.AssertReduced<T>(plan.Output<T>(index, rank), expected.AsSpan(offset, length), $"{plan.Lines[index]} on rank {rank} of {plan.Size}");
             }
-        };
-    }
-
-    /// <summary>Two queued all-reduces of the same input: both results are the reference, on every rank alike.</summary>
-    private static Action AllReduceAsync<T>(CollectivePlan plan, ReduceOp op, int count) where T : unmanaged
-    {
-        int index = plan.Add<T>("allreduceasync", op.ToString(), false, count);
-        return () =>
-        {
-            double[] expected = CollectiveData.Reduced<T>(plan.Size, count, op, seed: index);
-            T[] first = plan.Output<T>(index, 0);
-            for (int rank = 0; rank < plan.Size; rank++)
-            {
-                string context = $"{plan.Lines[index]} on rank {rank} of {plan.Size}";
-                T[] actual = plan.Output<T>(index, rank);
-                CollectiveData.AssertReduced<T>(actual.AsSpan(0, count), expected, context + " (first)");
-                CollectiveData.AssertReduced<T>(actual.AsSpan(count), expected, context + " (second)");
-                Compare.Bitwise<T>(actual, first, $"{context} vs rank 0 (determinism)");
-            }
-        };
-    }
-
-    private static Action AllGather<T>(CollectivePlan plan, bool inBuffer, int count) where T : unmanaged
-    {
-        int index = plan.Add<T>("allgather", "-", inBuffer, count);
-        return () =>
-        {
-            T[] expected = inBuffer
-                ? [.. Enumerable.Range(0, plan.Size).SelectMany(rank =>
-                    CollectivePlan.Input<T>(index, rank, count).Skip(Shard(count, plan.Size, rank).Offset).Take(Shard(count, plan.Size, rank).Length))]
-                : [.. Enumerable.Range(0, plan.Size).SelectMany(rank => CollectivePlan.Input<T>(index, rank, count))];
-            ExpectOnEveryRank(plan, index, _ => expected);
         };
     }
 
@@ -135,7 +93,7 @@ public sealed class HierarchicalCollectiveTests
     private static Action AllGatherV<T>(CollectivePlan plan, int count) where T : unmanaged
     {
         int index = plan.Add<T>("allgatherv", "-", false, count);
-        return () => ExpectOnEveryRank<T>(plan, index, _ =>
+        return () => PlanChecks.ExpectOnEveryRank<T>(plan, index, _ =>
             [.. Enumerable.Range(0, plan.Size).SelectMany(rank => CollectivePlan.Input<T>(index, rank, count).Take(Math.Max(0, count - rank)))]);
     }
 
@@ -160,31 +118,16 @@ public sealed class HierarchicalCollectiveTests
             }
             for (int rank = 0; rank < plan.Size; rank++)
             {
-                (int offset, int length) = kind == "sparseallgather" ? (0, count) : Shard(count, plan.Size, rank);
+                (int offset, int length) = kind == "sparseallgather" ? (0, count) : PlanChecks.Shard(count, plan.Size, rank);
                 CollectiveData.AssertReduced<T>(plan.Output<T>(index, rank), expected.AsSpan(offset, length), $"{plan.Lines[index]} on rank {rank} of {plan.Size}");
             }
         };
     }
 
-    private static Action Broadcast(CollectivePlan plan, bool inBuffer, int count, int root)
-    {
-        int index = plan.Add<float>("broadcast", "-", inBuffer, count, root);
-        return () => ExpectOnEveryRank(plan, index, _ => CollectivePlan.Input<float>(index, root, count));
-    }
-
-    /// <summary>Rank 0 exchanges its input with every peer in turn: across hosts over MPI, inside a host over shared memory.</summary>
-    private static Action SendRecv(CollectivePlan plan, int count)
-    {
-        int index = plan.Add<float>("sendrecv", "-", false, count);
-        return () => ExpectOnEveryRank(plan, index, rank => rank == 0
-            ? [.. Enumerable.Range(1, plan.Size - 1).SelectMany(peer => CollectivePlan.Input<float>(index, peer, count))]
-            : CollectivePlan.Input<float>(index, 0, count));
-    }
-
     private static Action Barrier(CollectivePlan plan)
     {
         int index = plan.Add<float>("barrier", "-", false, 0);
-        return () => ExpectOnEveryRank<float>(plan, index, _ => []);
+        return () => PlanChecks.ExpectOnEveryRank<float>(plan, index, _ => []);
     }
 
     /// <summary>
@@ -220,20 +163,5 @@ public sealed class HierarchicalCollectiveTests
                 Compare.Bitwise<T>(actual, first, $"{context} vs rank 0 (determinism)");
             }
         };
-    }
-
-    private static void ExpectOnEveryRank<T>(CollectivePlan plan, int index, Func<int, T[]> expected) where T : unmanaged
-    {
-        for (int rank = 0; rank < plan.Size; rank++)
-        {
-            Compare.Bitwise<T>(plan.Output<T>(index, rank), expected(rank), $"{plan.Lines[index]} on rank {rank} of {plan.Size}");
-        }
-    }
-
-    /// <summary>Contiguous shards in rank order, the first count % size one element longer (as Communicator.ShardOf).</summary>
-    private static (int Offset, int Length) Shard(int count, int size, int rank)
-    {
-        int small = count / size, extra = count % size;
-        return rank < extra ? (rank * (small + 1), small + 1) : (extra * (small + 1) + (rank - extra) * small, small);
     }
 }
