@@ -68,7 +68,7 @@ internal static class Scenarios
 
     /// <summary>
     /// After one all-reduce, <paramref name="failingRank"/> either kills its own process (<c>kill</c>) or stops calling
-    /// collectives (<c>stall</c>); every other rank all-reduces until it gets an exception and reports which, and how long
+    /// collectives until past the others' deadline, and then dies (<c>stall</c>); every other rank all-reduces until it gets an exception and reports which, and how long
     /// the failing call waited. Survivors then exit without finalising MPI (an operation was abandoned).
     /// </summary>
     internal static int FailOne(string how, int failingRank)
@@ -84,8 +84,9 @@ internal static class Scenarios
             {
                 Process.GetCurrentProcess().Kill();
             }
+            // Past every survivor's deadline, then gone without MPI_Finalize, which would wait for the survivors.
             Thread.Sleep(communicator.Timeout * 3);
-            Environment.Exit(0);
+            Process.GetCurrentProcess().Kill();
         }
         var sinceLastCall = Stopwatch.StartNew();
         try

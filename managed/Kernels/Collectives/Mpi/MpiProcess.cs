@@ -4,12 +4,15 @@ namespace Kernels.Collectives.Mpi;
 /// MPI's process-wide state as the hierarchical communicator needs it: initialised once (unless the host program
 /// already did), every shim call serialised by <see cref="Lock"/> (MPI may give less than MPI_THREAD_MULTIPLE, and
 /// async collectives run on a communicator's worker thread while sync ones run on the caller's), and finalised at
-/// process exit when this library initialised it and no operation was abandoned.
+/// process exit when this library initialised it and no operation was abandoned, within a bound (see <see cref="Finalise"/>).
 /// </summary>
 internal static class MpiProcess
 {
     /// <summary>Held around every call into the shim.</summary>
     internal static readonly object Lock = new();
+
+    /// <summary>How long process exit waits for MPI_Finalize.</summary>
+    private static readonly TimeSpan FinaliseBound = TimeSpan.FromSeconds(10);
 
     private static bool _initialisedHere;
     private static bool _abandoned;
@@ -48,14 +51,25 @@ internal static class MpiProcess
         }
     }
 
+    /// <summary>
+    /// MPI_Finalize synchronises with the other processes (Open MPI: a PMIx fence), so it waits forever for a peer that
+    /// died or stopped without this process having noticed: it runs on a background thread given
+    /// <see cref="FinaliseBound"/>, after which the process exits without it.
+    /// </summary>
     private static void Finalise()
     {
-        lock (Lock)
+        var finalising = new Thread(() =>
         {
-            if (_initialisedHere && !_abandoned)
+            lock (Lock)
             {
-                MpiShimMethods.kmpi_finalize();
+                if (_initialisedHere && !_abandoned)
+                {
+                    MpiShimMethods.kmpi_finalize();
+                }
             }
-        }
+        })
+        { IsBackground = true, Name = "kn-mpi-finalize" };
+        finalising.Start();
+        finalising.Join(FinaliseBound);
     }
 }
