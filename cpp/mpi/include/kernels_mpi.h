@@ -35,7 +35,7 @@ extern "C" {
 
 /* ABI version = major * 10000 + minor * 100 + patch. */
 #define KMPI_VERSION_MAJOR 0
-#define KMPI_VERSION_MINOR 1
+#define KMPI_VERSION_MINOR 2
 #define KMPI_VERSION_PATCH 0
 
 typedef enum kmpi_status {
@@ -117,6 +117,26 @@ KMPI_API kmpi_status kmpi_send(void* comm, const void* buffer, size_t count, kmp
 /* Receives exactly count elements; a shorter or longer message is KMPI_MPI_ERROR. */
 KMPI_API kmpi_status kmpi_recv(void* comm, void* buffer, size_t count, kmpi_dtype dtype, int32_t source, int32_t tag);
 KMPI_API kmpi_status kmpi_barrier(void* comm);
+
+/* ---- non-blocking (start, then poll kmpi_test: the caller keeps its own deadline) --------------
+ * Each start call gives a request handle that kmpi_test frees once the operation is complete. The
+ * buffers (and, for iallgatherv, nothing else: the shim copies the counts) must stay valid until then.
+ * MPI cannot cancel a collective: a request the caller gives up on (a peer never arrived) must be
+ * left alone, with its buffers, for the life of the process. Data movement only: no reductions here
+ * (the managed hierarchical communicator reduces with libkernels, in a fixed order). */
+
+/* recv receives send_count x world size elements, rank r's at block r. */
+KMPI_API kmpi_status kmpi_iallgather(void* comm, const void* send, void* recv, size_t send_count, kmpi_dtype dtype, void** request);
+/* recv receives recv_counts[r] elements from each rank r, packed in rank order; send_count must equal recv_counts[own rank]. */
+KMPI_API kmpi_status kmpi_iallgatherv(void* comm, const void* send, size_t send_count, void* recv, const int64_t* recv_counts,
+                                      kmpi_dtype dtype, void** request);
+KMPI_API kmpi_status kmpi_ibcast(void* comm, void* buffer, size_t count, kmpi_dtype dtype, int32_t root, void** request);
+KMPI_API kmpi_status kmpi_isend(void* comm, const void* buffer, size_t count, kmpi_dtype dtype, int32_t dest, int32_t tag, void** request);
+/* Completes with KMPI_MPI_ERROR (from kmpi_test) unless exactly count elements arrive. */
+KMPI_API kmpi_status kmpi_irecv(void* comm, void* buffer, size_t count, kmpi_dtype dtype, int32_t source, int32_t tag, void** request);
+/* MPI_Test: *done = 1 once complete, and then the handle is freed and *request set to null. A failed
+ * operation also frees the handle and returns the error. Drives MPI's progress: poll it often. */
+KMPI_API kmpi_status kmpi_test(void** request, int32_t* done);
 
 #ifdef __cplusplus
 }

@@ -92,6 +92,64 @@ void CheckDataMovement(void* comm) {
   Ok(kmpi_barrier(comm), "barrier");
 }
 
+// Polls a non-blocking request to completion, as the managed code does (there with a deadline).
+kmpi_status Complete(void* request) {
+  int32_t done = 0;
+  kmpi_status status = KMPI_OK;
+  while (status == KMPI_OK && !done) status = kmpi_test(&request, &done);
+  Expect(status != KMPI_OK || request == nullptr, "completed request handle released");
+  return status;
+}
+
+void CheckNonBlocking(void* comm) {
+  const int n = size;
+  void* request = nullptr;
+  int32_t mine[2] = {rank, -rank};
+  std::vector<int32_t> all(2 * n);
+  Ok(kmpi_iallgather(comm, mine, all.data(), 2, KMPI_I32, &request), "iallgather");
+  Ok(Complete(request), "iallgather completes");
+  for (int r = 0; r < n; r++) Expect(all[2 * r] == r && all[2 * r + 1] == -r, "iallgather order");
+
+  // Rank r contributes r + 1 bytes, all equal to r.
+  std::vector<int64_t> counts(n);
+  int64_t total = 0;
+  for (int r = 0; r < n; r++) total += counts[r] = r + 1;
+  std::vector<uint8_t> own(rank + 1, static_cast<uint8_t>(rank)), gathered(total);
+  Ok(kmpi_iallgatherv(comm, own.data(), own.size(), gathered.data(), counts.data(), KMPI_BYTE, &request), "iallgatherv");
+  Ok(Complete(request), "iallgatherv completes");
+  for (int r = 0, at = 0; r < n; at += r + 1, r++)
+    for (int i = 0; i <= r; i++) Expect(gathered[at + i] == r, "iallgatherv packing");
+
+  double value = rank == 0 ? -1.5 : 0;
+  Ok(kmpi_ibcast(comm, &value, 1, KMPI_F64, 0, &request), "ibcast");
+  Ok(Complete(request), "ibcast completes");
+  Expect(value == -1.5, "ibcast value");
+
+  // Every rank sends to the next and receives from the previous at once: non-blocking, so no ordering is needed.
+  int next = (rank + 1) % n, previous = (rank + n - 1) % n;
+  float out[3] = {static_cast<float>(rank), 1, 2}, in[3] = {};
+  void* receiving = nullptr;
+  Ok(kmpi_irecv(comm, in, 3, KMPI_F32, previous, 9, &receiving), "irecv");
+  Ok(kmpi_isend(comm, out, 3, KMPI_F32, next, 9, &request), "isend");
+  Ok(Complete(request), "isend completes");
+  Ok(Complete(receiving), "irecv completes");
+  Expect(in[0] == previous && in[2] == 2, "irecv contents");
+
+  // A receive expecting more than is sent completes with an error rather than a short buffer.
+  float longer[4] = {};
+  Ok(kmpi_irecv(comm, longer, 4, KMPI_F32, previous, 10, &receiving), "irecv (count mismatch)");
+  Ok(kmpi_isend(comm, out, 3, KMPI_F32, next, 10, &request), "isend (count mismatch)");
+  Ok(Complete(request), "isend (count mismatch) completes");
+  Expect(Complete(receiving) == KMPI_MPI_ERROR, "irecv of a shorter message reports the count");
+
+  Expect(kmpi_ibcast(comm, &value, 1, KMPI_F64, n, &request) == KMPI_INVALID_ARGUMENT, "ibcast root out of range rejected");
+  Expect(kmpi_iallgather(comm, mine, all.data(), 2, KMPI_I32, nullptr) == KMPI_INVALID_ARGUMENT, "null request pointer rejected");
+  int64_t negative[64] = {};
+  negative[0] = -1;
+  Expect(n > 64 || kmpi_iallgatherv(comm, own.data(), 0, gathered.data(), negative, KMPI_BYTE, &request) == KMPI_INVALID_ARGUMENT,
+         "negative iallgatherv count rejected");
+}
+
 void CheckArgumentErrors(void* comm) {
   float x = 0;
   Expect(kmpi_allreduce(comm, &x, &x, 1, KMPI_BYTE, KMPI_OP_SUM) == KMPI_INVALID_ARGUMENT, "byte reduction rejected");
@@ -126,6 +184,7 @@ int main() {
 
   CheckReductions(duplicate);
   CheckDataMovement(duplicate);
+  CheckNonBlocking(duplicate);
   CheckArgumentErrors(duplicate);
   const double start = kmpi_wtime();
   Expect(kmpi_wtime() >= start, "wtime monotonic");

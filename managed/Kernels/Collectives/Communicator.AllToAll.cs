@@ -31,7 +31,7 @@ public sealed partial class Communicator
         fixed (T* destination = output)
         {
             byte* from = (byte*)source, to = (byte*)destination;
-            Execute("AllToAll", true, cancellationToken, call => Exchange.AllToAllV(call, from, to, matrix, sizeof(T), descriptor));
+            Execute("AllToAll", true, cancellationToken, call => RunAllToAllV<T>(call, from, to, matrix, descriptor));
         }
     }
 
@@ -45,7 +45,7 @@ public sealed partial class Communicator
         return Enqueue("AllToAll", true, cancellationToken, call =>
         {
             using MemoryHandle source = input.Pin(), destination = output.Pin();
-            Exchange.AllToAllV(call, (byte*)source.Pointer, (byte*)destination.Pointer, matrix, sizeof(T), descriptor);
+            RunAllToAllV<T>(call, (byte*)source.Pointer, (byte*)destination.Pointer, matrix, descriptor);
         });
     }
 
@@ -119,7 +119,7 @@ public sealed partial class Communicator
             sending += announced[q];
         }
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.AllToAllV, sending, total: matrix.Sum(), shape: HashOf(matrix));
-        run("AllToAllV", call => Exchange.AllToAllV(call, send, receive, matrix, sizeof(T), descriptor));
+        run("AllToAllV", call => RunAllToAllV<T>(call, send, receive, matrix, descriptor));
     }
 
     /// <summary>

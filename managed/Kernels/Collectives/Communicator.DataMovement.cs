@@ -26,7 +26,7 @@ public sealed partial class Communicator
         fixed (T* destination = output)
         {
             byte* from = (byte*)source, to = (byte*)destination;
-            Execute("AllGather", true, cancellationToken, call => Gather.AllGatherV(call, from, to, counts, sizeof(T), descriptor));
+            Execute("AllGather", true, cancellationToken, call => RunAllGatherV<T>(call, from, to, counts, descriptor));
         }
     }
 
@@ -40,7 +40,7 @@ public sealed partial class Communicator
         return Enqueue("AllGather", true, cancellationToken, call =>
         {
             using MemoryHandle source = input.Pin(), destination = output.Pin();
-            Gather.AllGatherV(call, (byte*)source.Pointer, (byte*)destination.Pointer, counts, sizeof(T), descriptor);
+            RunAllGatherV<T>(call, (byte*)source.Pointer, (byte*)destination.Pointer, counts, descriptor);
         });
     }
 
@@ -57,7 +57,7 @@ public sealed partial class Communicator
     {
         CheckBuffer(buffer, nameof(buffer));
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.AllGather, buffer.Length, bufferOffset: buffer.HeapOffset);
-        Execute("AllGather", true, cancellationToken, call => Gather.AllGatherInBuffers(call, buffer.Length, sizeof(T), descriptor));
+        Execute("AllGather", true, cancellationToken, call => RunAllGatherInBuffers<T>(call, buffer.Length, descriptor));
     }
 
     /// <summary>
@@ -80,7 +80,7 @@ public sealed partial class Communicator
         fixed (T* destination = output)
         {
             byte* from = (byte*)source, to = (byte*)destination;
-            Execute("AllGatherV", true, cancellationToken, call => Gather.AllGatherV(call, from, to, wideCounts, sizeof(T), descriptor));
+            Execute("AllGatherV", true, cancellationToken, call => RunAllGatherV<T>(call, from, to, wideCounts, descriptor));
         }
     }
 
@@ -94,7 +94,7 @@ public sealed partial class Communicator
         return Enqueue("AllGatherV", true, cancellationToken, call =>
         {
             using MemoryHandle source = input.Pin(), destination = output.Pin();
-            Gather.AllGatherV(call, (byte*)source.Pointer, (byte*)destination.Pointer, wideCounts, sizeof(T), descriptor);
+            RunAllGatherV<T>(call, (byte*)source.Pointer, (byte*)destination.Pointer, wideCounts, descriptor);
         });
     }
 
@@ -113,7 +113,7 @@ public sealed partial class Communicator
         {
             byte* bytes = (byte*)data;
             int count = buffer.Length;
-            Execute("Broadcast", true, cancellationToken, call => BroadcastFromRoot.Run(call, bytes, count, sizeof(T), root, descriptor));
+            Execute("Broadcast", true, cancellationToken, call => RunBroadcast<T>(call, bytes, count, root, descriptor));
         }
     }
 
@@ -130,7 +130,7 @@ public sealed partial class Communicator
         CheckRank(root, nameof(root));
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.Broadcast, buffer.Length, root: root, bufferOffset: buffer.HeapOffset);
         byte* bytes = (byte*)buffer.Pointer;
-        Execute("Broadcast", true, cancellationToken, call => BroadcastFromRoot.Run(call, bytes, buffer.Length, sizeof(T), root, descriptor));
+        Execute("Broadcast", true, cancellationToken, call => RunBroadcast<T>(call, bytes, buffer.Length, root, descriptor));
     }
 
     /// <summary>Queues a broadcast; see <see cref="Broadcast{T}(Span{T}, int, CancellationToken)"/>.</summary>
@@ -141,7 +141,7 @@ public sealed partial class Communicator
         return Enqueue("Broadcast", true, cancellationToken, call =>
         {
             using MemoryHandle data = buffer.Pin();
-            BroadcastFromRoot.Run(call, (byte*)data.Pointer, buffer.Length, sizeof(T), root, descriptor);
+            RunBroadcast<T>(call, (byte*)data.Pointer, buffer.Length, root, descriptor);
         });
     }
 
@@ -151,14 +151,14 @@ public sealed partial class Communicator
     public void Barrier(CancellationToken cancellationToken = default)
     {
         CollectiveDescriptor descriptor = Describe<byte>(CollectiveKind.Barrier, 0);
-        Execute("Barrier", true, cancellationToken, call => call.Arrive(descriptor));
+        Execute("Barrier", true, cancellationToken, call => RunBarrier(call, descriptor));
     }
 
     /// <summary>Queues a barrier; see <see cref="Barrier"/>.</summary>
     public ValueTask BarrierAsync(CancellationToken cancellationToken = default)
     {
         CollectiveDescriptor descriptor = Describe<byte>(CollectiveKind.Barrier, 0);
-        return Enqueue("Barrier", true, cancellationToken, call => call.Arrive(descriptor));
+        return Enqueue("Barrier", true, cancellationToken, call => RunBarrier(call, descriptor));
     }
 
     private long[] EqualCounts(int inputLength, int outputLength, string outputName)

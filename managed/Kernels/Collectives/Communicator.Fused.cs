@@ -46,7 +46,7 @@ public sealed partial class Communicator
         {
             byte* bx = (byte*)px, br = (byte*)pr, bw = (byte*)pw, by = (byte*)py;
             Execute("AllReduceAddRmsNorm", true, cancellationToken,
-                call => FusedAddRmsNorm.Run(call, dtype, sizeof(T), bx, br, bw, by, rows, cols, eps, descriptor));
+                call => RunFused<T>(call, dtype, bx, br, bw, by, rows, cols, eps, descriptor));
         }
     }
 
@@ -58,7 +58,7 @@ public sealed partial class Communicator
         return Enqueue("AllReduceAddRmsNorm", true, cancellationToken, call =>
         {
             using MemoryHandle px = x.Pin(), pr = residual.Pin(), pw = weight.Pin(), py = y.Pin();
-            FusedAddRmsNorm.Run(call, dtype, sizeof(T), (byte*)px.Pointer, (byte*)pr.Pointer, (byte*)pw.Pointer, (byte*)py.Pointer,
+            RunFused<T>(call, dtype, (byte*)px.Pointer, (byte*)pr.Pointer, (byte*)pw.Pointer, (byte*)py.Pointer,
                 rows, cols, eps, descriptor);
         });
     }

@@ -28,7 +28,7 @@ public sealed partial class Communicator
             byte* bytes = (byte*)source;
             int count = data.Length;
             Execute($"Send to rank {peer}", false, cancellationToken,
-                call => PointToPoint.Send(call, peer, bytes, count, sizeof(T), ElementTag<T>.Value));
+                call => RunSend<T>(call, peer, bytes, count));
         }
     }
 
@@ -46,7 +46,7 @@ public sealed partial class Communicator
             byte* bytes = (byte*)destination;
             int count = data.Length;
             Execute($"Recv from rank {peer}", false, cancellationToken,
-                call => PointToPoint.Receive(call, peer, bytes, count, sizeof(T), ElementTag<T>.Value));
+                call => RunReceive<T>(call, peer, bytes, count));
         }
     }
 
@@ -57,7 +57,7 @@ public sealed partial class Communicator
         return Enqueue($"Send to rank {peer}", false, cancellationToken, call =>
         {
             using System.Buffers.MemoryHandle source = data.Pin();
-            PointToPoint.Send(call, peer, (byte*)source.Pointer, data.Length, sizeof(T), ElementTag<T>.Value);
+            RunSend<T>(call, peer, (byte*)source.Pointer, data.Length);
         });
     }
 
@@ -68,7 +68,7 @@ public sealed partial class Communicator
         return Enqueue($"Recv from rank {peer}", false, cancellationToken, call =>
         {
             using System.Buffers.MemoryHandle destination = data.Pin();
-            PointToPoint.Receive(call, peer, (byte*)destination.Pointer, data.Length, sizeof(T), ElementTag<T>.Value);
+            RunReceive<T>(call, peer, (byte*)destination.Pointer, data.Length);
         });
     }
 

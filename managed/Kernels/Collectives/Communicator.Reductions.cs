@@ -120,7 +120,7 @@ public sealed partial class Communicator
         {
             var args = new ReductionArgs(dtype, sizeof(T), nativeOp, scale, input.Length, (byte*)source, (byte*)destination);
             CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.ReduceScatter, input.Length, op: (int)op);
-            Execute("ReduceScatter", true, cancellationToken, call => ShardedReduceScatter.Run(call, args, descriptor));
+            Execute("ReduceScatter", true, cancellationToken, call => RunReduceScatter<T>(call, args, descriptor));
         }
     }
 
@@ -137,7 +137,7 @@ public sealed partial class Communicator
         byte* data = (byte*)buffer.Pointer;
         var args = new ReductionArgs(dtype, sizeof(T), nativeOp, scale, buffer.Length, data, data);
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.ReduceScatter, buffer.Length, op: (int)op, bufferOffset: buffer.HeapOffset);
-        Execute("ReduceScatter", true, cancellationToken, call => ShardedReduceScatter.Run(call, args, descriptor));
+        Execute("ReduceScatter", true, cancellationToken, call => RunReduceScatter<T>(call, args, descriptor));
     }
 
     /// <summary>Queues a reduce-scatter; see <see cref="ReduceScatter{T}(ReadOnlySpan{T}, Span{T}, ReduceOp, CancellationToken)"/>.</summary>
@@ -152,12 +152,17 @@ public sealed partial class Communicator
         {
             using MemoryHandle source = input.Pin(), destination = output.Pin();
             var args = new ReductionArgs(dtype, sizeof(T), nativeOp, scale, input.Length, (byte*)source.Pointer, (byte*)destination.Pointer);
-            ShardedReduceScatter.Run(call, args, descriptor);
+            RunReduceScatter<T>(call, args, descriptor);
         });
     }
 
     private unsafe void RunAllReduce<T>(CollectiveCall call, ReductionArgs args, ReduceOp op, long bufferOffset) where T : unmanaged
     {
+        if (_hierarchy is { } hierarchy)
+        {
+            hierarchy.AllReduce<T>(call, args, Describe<T>(CollectiveKind.AllReduce, args.Count, op: (int)op, bufferOffset: bufferOffset));
+            return;
+        }
         long bytes = args.Count * sizeof(T);
         CollectiveAlgorithm algorithm = AlgorithmChoice.Choose(bytes, sizeof(T), Size, onBuffers: bufferOffset >= 0, _settings.Algorithm);
         if (_settings.Debug)

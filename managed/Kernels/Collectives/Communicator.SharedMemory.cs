@@ -12,11 +12,23 @@ public sealed partial class Communicator
     /// with <c>KN_JOB</c> or Open MPI's job id; else <c>PMI_RANK</c>/<c>PMI_SIZE</c> with <c>KN_JOB</c>.
     /// Returns once every rank has joined; see <see cref="CreateSharedMemory"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">A variable is missing or invalid (the message names it), or the ranks span several hosts.</exception>
+    /// <remarks>
+    /// Under mpirun (or Hydra) with ranks on several hosts, the communicator is hierarchical: the ranks of each host share a
+    /// shared-memory communicator, and the traffic between hosts goes through MPI (libkernels_mpi). Rank and size are MPI's;
+    /// the API and the matching rules are the same (see the Collectives README for the algorithms and reduction order).
+    /// <c>KN_SIMULATED_HOSTS</c> (a host count, or one label per rank such as <c>0,1,0</c>) makes the ranks of one machine
+    /// behave as separate hosts, for tests and experiments.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A variable is missing or invalid (the message names it), or more than <see cref="MaxSize"/> ranks share a host.</exception>
+    /// <exception cref="InvalidOperationException">The ranks span hosts but libkernels_mpi is missing or MPI fails to start.</exception>
     /// <inheritdoc cref="CreateSharedMemory" path="/exception"/>
     public static Communicator FromEnvironment(CommunicatorOptions? options = null)
     {
         RankEnvironment environment = RankEnvironment.Read(Environment.GetEnvironmentVariable);
+        if (environment.SpansHosts)
+        {
+            return CreateHierarchical(environment, environment.SimulatedHosts, options);
+        }
         return CreateSharedMemory(environment.Rank, environment.Size, environment.JobId, options);
     }
 

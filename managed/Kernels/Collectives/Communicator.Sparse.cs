@@ -246,7 +246,7 @@ public sealed partial class Communicator
                     var args = new ReductionArgs(dtype, sizeof(T), nativeOp, scale, indexSpace, (byte*)input, (byte*)destination);
                     if (shardOnly)
                     {
-                        ShardedReduceScatter.Run(call, args, scatter);
+                        RunReduceScatter<T>(call, args, scatter);
                     }
                     else
                     {
@@ -447,7 +447,7 @@ public sealed partial class Communicator
             fixed (T* source = input)
             fixed (T* destination = output)
             {
-                Gather.AllGatherV(call, (byte*)source, (byte*)destination, counts, sizeof(T), descriptor);
+                RunAllGatherV<T>(call, (byte*)source, (byte*)destination, counts, descriptor);
             }
         });
     }
@@ -460,7 +460,7 @@ public sealed partial class Communicator
             fixed (T* source = send)
             fixed (T* destination = receive)
             {
-                Exchange.AllToAllV(call, (byte*)source, (byte*)destination, matrix, sizeof(T), descriptor);
+                RunAllToAllV<T>(call, (byte*)source, (byte*)destination, matrix, descriptor);
             }
         });
     }

@@ -50,15 +50,15 @@ public sealed partial class Communicator : IDisposable
     }
 
     /// <summary>This rank, 0 .. <see cref="Size"/> - 1.</summary>
-    public int Rank => _endpoint.Rank;
+    public int Rank => _hierarchy?.Topology.Rank ?? _endpoint.Rank;
 
     /// <summary>Number of ranks.</summary>
-    public int Size => _endpoint.Size;
+    public int Size => _hierarchy?.Topology.Size ?? _endpoint.Size;
 
     /// <summary>The deadline of every wait for a peer.</summary>
     public TimeSpan Timeout => _settings.Timeout;
 
-    /// <summary>Largest world size (ranks on one host) the symmetric-memory transports support.</summary>
+    /// <summary>Largest number of ranks on one host (the world size of a single-host job) the symmetric-memory transports support.</summary>
     public const int MaxSize = RegionHeader.MaxRanks;
 
     /// <summary>
@@ -93,7 +93,7 @@ public sealed partial class Communicator : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         long offset = _heap.Allocate((long)count * sizeof(T));
-        return new CommunicatorBuffer<T>(this, offset, count, (T*)(_endpoint.Transport.HeapOf(Rank) + offset));
+        return new CommunicatorBuffer<T>(this, offset, count, (T*)(_endpoint.Transport.HeapOf(_endpoint.Rank) + offset));
     }
 
     /// <summary>
@@ -135,11 +135,18 @@ public sealed partial class Communicator : IDisposable
         _worker.Dispose();
         lock (_callLock)
         {
-            if (_fault is null)
+            if (_hierarchy is not null)
             {
-                _endpoint.Transport.Publish(RankState.Closed);
+                _hierarchy.Dispose(); // closes the host communicator, which shares this one's transport
             }
-            _endpoint.Transport.Dispose();
+            else
+            {
+                if (_fault is null)
+                {
+                    _endpoint.Transport.Publish(RankState.Closed);
+                }
+                _endpoint.Transport.Dispose();
+            }
         }
         _disposal.Dispose();
     }

@@ -6,19 +6,23 @@ namespace Kernels.Collectives;
 /// <summary>
 /// Who this process is in a job, from environment variables: <c>KN_RANK</c>, <c>KN_WORLD_SIZE</c>, <c>KN_JOB</c>
 /// (set by <see cref="LocalLauncher"/>), else Open MPI's <c>OMPI_COMM_WORLD_RANK</c>/<c>OMPI_COMM_WORLD_SIZE</c> with
-/// its job id, else a PMI launcher's (MPICH Hydra) <c>PMI_RANK</c>/<c>PMI_SIZE</c> with <c>KN_JOB</c>.
+/// its job id, else a PMI launcher's (MPICH Hydra) <c>PMI_RANK</c>/<c>PMI_SIZE</c> with <c>KN_JOB</c>. Under an MPI launcher whose
+/// ranks span hosts (or simulated hosts), the job is hierarchical (see <see cref="SpansHosts"/>).
 /// </summary>
 /// <param name="Rank">This process's rank.</param>
 /// <param name="Size">Number of ranks.</param>
 /// <param name="JobId">What names the job's shared-memory files; the same in every rank of the job.</param>
 /// <param name="Source">Which variables were read, for messages.</param>
-internal sealed record RankEnvironment(int Rank, int Size, string JobId, string Source)
+/// <param name="SpansHosts">An MPI launcher placed the ranks on several hosts (its local size differs from the world size), or
+/// <c>KN_SIMULATED_HOSTS</c> asks for simulated hosts: the job runs hierarchically, and MPI itself provides the job id.</param>
+/// <param name="SimulatedHosts">The value of <c>KN_SIMULATED_HOSTS</c>, if set (see <see cref="Mpi.HostTopology.SimulatedHostKey"/>).</param>
+internal sealed record RankEnvironment(int Rank, int Size, string JobId, string Source, bool SpansHosts = false, string? SimulatedHosts = null)
 {
     internal const string RankVariable = "KN_RANK";
     internal const string SizeVariable = "KN_WORLD_SIZE";
     internal const string JobVariable = "KN_JOB";
 
-    /// <exception cref="ArgumentException">A variable is missing or invalid, or an mpirun job spans several hosts.</exception>
+    /// <exception cref="ArgumentException">A variable is missing or invalid.</exception>
     internal static RankEnvironment Read(Func<string, string?> environment)
     {
         string? job = NonEmpty(environment(JobVariable));
@@ -30,12 +34,9 @@ internal sealed record RankEnvironment(int Rank, int Size, string JobId, string 
         }
         if (NonEmpty(environment("OMPI_COMM_WORLD_RANK")) is not null)
         {
-            string size = Required(environment, "OMPI_COMM_WORLD_SIZE");
-            string? localSize = NonEmpty(environment("OMPI_COMM_WORLD_LOCAL_SIZE"));
-            if (localSize is not null && localSize != size)
+            if (AcrossHosts(environment, "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_SIZE") is { } acrossHosts)
             {
-                throw new ArgumentException(
-                    $"mpirun placed {localSize} of the {size} ranks on this host: the shared-memory transport needs every rank on one host.");
+                return acrossHosts;
             }
             (string jobId, string jobSource) = job is not null ? (job, JobVariable)
                 : NonEmpty(environment("OMPI_MCA_ess_base_jobid")) is { } ompiJob ? ("ompi-" + ompiJob, "OMPI_MCA_ess_base_jobid")
@@ -44,12 +45,39 @@ internal sealed record RankEnvironment(int Rank, int Size, string JobId, string 
         }
         if (NonEmpty(environment("PMI_RANK")) is not null)
         {
+            if (AcrossHosts(environment, "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS") is { } acrossHosts)
+            {
+                return acrossHosts;
+            }
             return Create(environment, "PMI_RANK", "PMI_SIZE",
                 job ?? throw new ArgumentException($"Running under a PMI launcher, which publishes no job id in the environment: set {JobVariable}."),
                 JobVariable);
         }
         throw new ArgumentException(
             $"No rank in the environment: set {RankVariable}, {SizeVariable} and {JobVariable} (`kernels-perf launch -n N -- <command>` does), or run under mpirun.");
+    }
+
+    /// <summary>
+    /// The hierarchical case of an MPI launcher: its local size (Open MPI's <c>OMPI_COMM_WORLD_LOCAL_SIZE</c>, Hydra's
+    /// <c>MPI_LOCALNRANKS</c>) differs from the world size, or <c>KN_SIMULATED_HOSTS</c> is set; else null.
+    /// </summary>
+    private static RankEnvironment? AcrossHosts(Func<string, string?> environment, string rankVariable, string sizeVariable, string localSizeVariable)
+    {
+        string? simulated = NonEmpty(environment(Mpi.HostTopology.SimulatedHostsVariable));
+        string size = Required(environment, sizeVariable);
+        string? localSize = NonEmpty(environment(localSizeVariable));
+        if (simulated is null && (localSize is null || localSize == size))
+        {
+            return null;
+        }
+        int worldSize = Parse(sizeVariable, size);
+        int rank = Parse(rankVariable, Required(environment, rankVariable));
+        if (worldSize < 1 || rank < 0 || rank >= worldSize)
+        {
+            throw new ArgumentException($"{rankVariable}={rank} is not a rank of a world of {worldSize} ({sizeVariable}).");
+        }
+        string source = simulated is null ? $"{rankVariable}/{sizeVariable}/{localSizeVariable}" : $"{rankVariable}/{sizeVariable}/{Mpi.HostTopology.SimulatedHostsVariable}";
+        return new RankEnvironment(rank, worldSize, "", source, SpansHosts: true, SimulatedHosts: simulated);
     }
 
     private static RankEnvironment Create(Func<string, string?> environment, string rankVariable, string sizeVariable, string jobId, string jobSource)

@@ -16,6 +16,8 @@ public static class CommandLine
               <dir>/<yyyyMMdd-HHmmss>/report.md, results.json and PNG charts (default dir: perf/results).
           kernels-perf bdn [BenchmarkDotNet arguments, e.g. --filter *Reduce* --job short]
               The same kernels as BenchmarkDotNet benchmarks.
+          kernels-perf compressed-link [--floats n] [--steps s] [--shaped-gbit r] [--out dir]
+              One rank of the two-host 1 Gbit/s experiment (run perf/two-hosts-1gbit.sh, which starts it under mpirun).
         """ + "\n" + LaunchCommand.Usage;
 
     public static int Dispatch(string[] args)
@@ -35,6 +37,8 @@ public static class CommandLine
                 return Attention.RingRankCommand.Execute(rest);
             case "launch":
                 return LaunchCommand.Execute(rest);
+            case TwoHosts.CompressedLinkCommand.Name:  // one rank of perf/two-hosts-1gbit.sh
+                return TwoHosts.CompressedLinkCommand.Execute(rest);
             case "help" or "--help" or "-h":
                 Console.WriteLine(Usage);
                 return 0;

@@ -1,7 +1,7 @@
 namespace Kernels.Perf.Collectives;
 
 /// <summary>
-/// The contenders that run as child processes (MPI, Gloo, our shared-memory ranks). Starting a job per size would
+/// The contenders that run as child processes (MPI, Gloo, our shared-memory ranks, our ranks over the MPI path). Starting a job per size would
 /// cost more than many of its cases, so each sweeps every planned size once, the first time an item asks, one after
 /// another (never two jobs at once on this 2-core machine); the items then read their case from the results.
 /// </summary>
@@ -13,12 +13,14 @@ internal sealed class ChildSweeps(SweepPlan plan)
     // The all-reduce algorithms the cost model chooses between, each forced, so that its choice can be checked in the same run.
     private readonly Lazy<Sweep>[] _forced = [.. CollectiveNames.ForcedAlgorithms.Select(algorithm => new Lazy<Sweep>(() =>
         new Sweep(SharedMemoryRanks.Run(plan with { Collectives = [CollectiveNames.AllReduce] }, algorithm))))];
+    private readonly Lazy<Sweep> _hierarchical = new(() => new Sweep(MpiPeer.RunHierarchical(plan)));
 
     /// <summary>Each child contender's case at this collective and size: (implementation, case or null, why it is missing).</summary>
     public IEnumerable<(string Implementation, PeerCase? Case, string? Problem)> CasesAt(string collective, long bytes)
     {
         yield return _shared.Value.Find(CollectiveNames.SharedSpans, collective, bytes);
         yield return _shared.Value.Find(CollectiveNames.SharedBuffers, collective, bytes);
+        yield return _hierarchical.Value.Find(CollectiveNames.Hierarchical, collective, bytes);
         yield return _mpi.Value.Find(CollectiveNames.Mpi, collective, bytes);
         if (collective == CollectiveNames.AllReduce)
         {

@@ -18,12 +18,13 @@ internal static class CollectiveNames
     public const string SharedTwoShotBuffers = "Kernels shm two-shot (AllocateBuffer)";
     public const string SharedRingSpans = "Kernels shm ring (user spans)";
     public const string SharedRingBuffers = "Kernels shm ring (AllocateBuffer)";
+    public const string Hierarchical = "Kernels MPI path (2 simulated hosts)";
     public const string Mpi = "MPI";
     public const string Gloo = "Gloo";
 
     /// <summary>Ours first, then the peers: the column order of the tables.</summary>
     public static readonly IReadOnlyList<string> Contenders =
-        [Threads, SharedSpans, SharedBuffers, SharedTwoShotSpans, SharedRingSpans, SharedTwoShotBuffers, SharedRingBuffers, Mpi, Gloo];
+        [Threads, SharedSpans, SharedBuffers, SharedTwoShotSpans, SharedRingSpans, SharedTwoShotBuffers, SharedRingBuffers, Hierarchical, Mpi, Gloo];
 
     /// <summary>The all-reduce algorithms the process contenders force besides the cost model's choice (<c>collective-rank --algorithm</c>).</summary>
     public static readonly IReadOnlyList<string> ForcedAlgorithms = ["twoshot", "ring"];

@@ -12,17 +12,31 @@ internal static class MpiPeer
     public static (IReadOnlyList<PeerCase> Cases, string? Problem) Run(SweepPlan plan)
     {
         string? peer = PeerPrograms.Find("kn_peer_mpi", out string problem);
-        if (peer is null)
-        {
-            return ([], problem);
-        }
+        return peer is null ? ([], problem) : RunUnderMpirun([peer], plan, simulatedHosts: null);
+    }
+
+    /// <summary>
+    /// Our collectives over the MPI path: <c>kernels-perf collective-rank</c> under mpirun with <c>KN_SIMULATED_HOSTS=2</c>,
+    /// so the two ranks are two hosts of a hierarchical communicator and every byte goes through libkernels_mpi (Open MPI
+    /// then moves it over its own shared memory, as for kn_peer_mpi): the hierarchy's cost against MPI itself. User spans.
+    /// </summary>
+    public static (IReadOnlyList<PeerCase> Cases, string? Problem) RunHierarchical(SweepPlan plan)
+    {
+        (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
+        return RunUnderMpirun([fileName, .. leading, CollectiveRankCommand.Name, "--collectives", string.Join(",", plan.Collectives),
+            "--spans-as", CollectiveNames.Hierarchical], plan, simulatedHosts: SweepPlan.Ranks);
+    }
+
+    private static (IReadOnlyList<PeerCase> Cases, string? Problem) RunUnderMpirun(IReadOnlyList<string> program, SweepPlan plan, int? simulatedHosts)
+    {
         string? mpirun = PeerPrograms.FindOnPath("mpirun");
         if (mpirun is null)
         {
             return ([], "mpirun is not on PATH (Debian: openmpi-bin)");
         }
         var arguments = new List<string> { "-n", SweepPlan.Ranks.ToString() };
-        if (PeerPrograms.FirstLineOf(mpirun, "--version")?.Contains("Open MPI", StringComparison.Ordinal) == true)
+        bool openMpi = PeerPrograms.FirstLineOf(mpirun, "--version")?.Contains("Open MPI", StringComparison.Ordinal) == true;
+        if (openMpi)
         {
             if (Environment.UserName == "root")
             {
@@ -33,7 +47,15 @@ internal static class MpiPeer
                 arguments.Add("--oversubscribe");
             }
         }
-        arguments.Add(peer);
+        if (simulatedHosts is { } hosts)
+        {
+            // TERM=dumb: Open MPI gives local ranks a pseudo-terminal, and .NET would start its output with terminfo's
+            // keypad sequence, which hides the first JSON line from PeerCase.TryParse.
+            arguments.AddRange(openMpi
+                ? ["-x", $"KN_SIMULATED_HOSTS={hosts}", "-x", "TERM=dumb"]
+                : ["-genv", "KN_SIMULATED_HOSTS", hosts.ToString(), "-genv", "TERM", "dumb"]);
+        }
+        arguments.AddRange(program);
         arguments.AddRange(plan.Arguments());
         return ChildProcess.Run(mpirun, arguments, plan.ChildDeadline);
     }

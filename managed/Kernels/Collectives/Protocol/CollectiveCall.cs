@@ -22,6 +22,10 @@ internal sealed unsafe class CollectiveCall(
     internal int Rank => Endpoint.Rank;
     internal int Size => Endpoint.Size;
     internal SymmetricTransport Transport => Endpoint.Transport;
+    /// <summary>The caller's token, for transports that wait outside <see cref="PeerWait"/> (MPI between hosts).</summary>
+    internal CancellationToken Cancellation => cancellation;
+    /// <summary>Cancelled when the communicator is disposed.</summary>
+    internal CancellationToken Disposal => disposal;
 
     internal ulong ValueAt(uint step) => (Sequence << 32) | step;
 

@@ -20,6 +20,15 @@ internal static class DescriptorCheck
         CheckBufferBounds(all, call, operation);
     }
 
+    /// <summary>The agreement check alone, for descriptors gathered over MPI between hosts (no peer heap offsets to bound).</summary>
+    internal static void VerifyAgreement(CollectiveDescriptor[] all, ulong sequence)
+    {
+        if (!AllAgree(all))
+        {
+            ReportDisagreement(all, new OperationName((CollectiveKind)all[0].Kind, sequence));
+        }
+    }
+
     /// <summary>The common case, plain comparisons without the per-field delegates and formatting of <see cref="ReportDisagreement"/>.</summary>
     private static bool AllAgree(CollectiveDescriptor[] all)
     {

@@ -26,7 +26,8 @@ internal sealed class CollectivePlan : IDisposable
     internal int Add<T>(string kind, string op, bool inBuffer, int count, int root = 0) where T : unmanaged
     {
         int index = _lines.Count;
-        string type = typeof(T) == typeof(float) ? "f32" : typeof(T) == typeof(BFloat16) ? "bf16" : throw new NotSupportedException(typeof(T).Name);
+        string type = typeof(T) == typeof(float) ? "f32" : typeof(T) == typeof(BFloat16) ? "bf16" : typeof(T) == typeof(Half) ? "f16"
+            : throw new NotSupportedException(typeof(T).Name);
         _lines.Add($"{kind} {type} {op} {(inBuffer ? "buffer" : "span")} {count} {root}");
         for (int rank = 0; rank < Size; rank++)
         {

@@ -28,15 +28,15 @@ public sealed class ProcessCollectiveTests
             {
                 foreach (ReduceOp op in Ops)
                 {
-                    checks.Add(AllReduce<float>(plan, op, inBuffer, count));
-                    checks.Add(AllReduce<BFloat16>(plan, op, inBuffer, count));
+                    checks.Add(PlanChecks.AllReduce<float>(plan, op, inBuffer, count));
+                    checks.Add(PlanChecks.AllReduce<BFloat16>(plan, op, inBuffer, count));
                 }
-                checks.Add(AllGather(plan, inBuffer, count));
+                checks.Add(PlanChecks.AllGather<float>(plan, inBuffer, count));
             }
-            checks.Add(Broadcast(plan, inBuffer, 1025, root: size - 1));
+            checks.Add(PlanChecks.Broadcast(plan, inBuffer, 1025, root: size - 1));
         }
-        checks.Add(SendRecv(plan, 0));
-        checks.Add(SendRecv(plan, 1025));
+        checks.Add(PlanChecks.SendRecv(plan, 0));
+        checks.Add(PlanChecks.SendRecv(plan, 1025));
         plan.Write();
 
         (Kernels.Collectives.LaunchResult result, RankLines lines) = Worker.Run(size, ["plan", plan.Directory]);
@@ -109,65 +109,5 @@ public sealed class ProcessCollectiveTests
         {
             Assert.That(plan.Output<byte>(cases[i], 0), Is.EqualTo(firstOutputs[i]), plan.Lines[cases[i]]);
         }
-    }
-
-    private static Action AllReduce<T>(CollectivePlan plan, ReduceOp op, bool inBuffer, int count) where T : unmanaged
-    {
-        int index = plan.Add<T>("allreduce", op.ToString(), inBuffer, count);
-        return () =>
-        {
-            double[] expected = CollectiveData.Reduced<T>(plan.Size, count, op, seed: index);
-            T[] first = plan.Output<T>(index, 0);
-            for (int rank = 0; rank < plan.Size; rank++)
-            {
-                string context = $"{plan.Lines[index]} on rank {rank} of {plan.Size}";
-                T[] actual = plan.Output<T>(index, rank);
-                CollectiveData.AssertReduced<T>(actual, expected, context);
-                Compare.Bitwise<T>(actual, first, $"{context} vs rank 0 (determinism)");
-            }
-        };
-    }
-
-    private static Action AllGather(CollectivePlan plan, bool inBuffer, int count)
-    {
-        int index = plan.Add<float>("allgather", "-", inBuffer, count);
-        return () =>
-        {
-            float[] expected = inBuffer
-                ? [.. Enumerable.Range(0, count).Select(i => CollectivePlan.Input<float>(index, OwnerOf(i, count, plan.Size), count)[i])]
-                : [.. Enumerable.Range(0, plan.Size).SelectMany(rank => CollectivePlan.Input<float>(index, rank, count))];
-            ExpectOnEveryRank(plan, index, _ => expected);
-        };
-    }
-
-    private static Action Broadcast(CollectivePlan plan, bool inBuffer, int count, int root)
-    {
-        int index = plan.Add<float>("broadcast", "-", inBuffer, count, root);
-        return () => ExpectOnEveryRank(plan, index, _ => CollectivePlan.Input<float>(index, root, count));
-    }
-
-    /// <summary>Rank 0 exchanges its input with every peer in turn (see the worker's PlanRunner).</summary>
-    private static Action SendRecv(CollectivePlan plan, int count)
-    {
-        int index = plan.Add<float>("sendrecv", "-", false, count);
-        return () => ExpectOnEveryRank(plan, index, rank => rank == 0
-            ? [.. Enumerable.Range(1, plan.Size - 1).SelectMany(peer => CollectivePlan.Input<float>(index, peer, count))]
-            : CollectivePlan.Input<float>(index, 0, count));
-    }
-
-    private static void ExpectOnEveryRank(CollectivePlan plan, int index, Func<int, float[]> expected)
-    {
-        for (int rank = 0; rank < plan.Size; rank++)
-        {
-            Compare.Bitwise<float>(plan.Output<float>(index, rank), expected(rank), $"{plan.Lines[index]} on rank {rank} of {plan.Size}");
-        }
-    }
-
-    /// <summary>Which rank's shard holds element <paramref name="i"/>: contiguous shards, the first count % size one longer.</summary>
-    private static int OwnerOf(int i, int count, int size)
-    {
-        int small = count / size, extra = count % size;
-        int largeElements = extra * (small + 1);
-        return i < largeElements ? i / (small + 1) : extra + (i - largeElements) / small;
     }
 }

@@ -53,8 +53,31 @@ public sealed class RankEnvironmentTests
             Assert.That(() => Read(("KN_RANK", "0"), ("KN_WORLD_SIZE", "0"), ("KN_JOB", "j")), Throws.ArgumentException.With.Message.Contains("KN_WORLD_SIZE=0"));
             Assert.That(() => Read(("KN_RANK", "0"), ("KN_WORLD_SIZE", "65"), ("KN_JOB", "j")), Throws.ArgumentException.With.Message.Contains("KN_WORLD_SIZE=65"));
             Assert.That(() => Read(("KN_RANK", "0"), ("KN_WORLD_SIZE", "2"), ("KN_JOB", "../etc")), Throws.ArgumentException.With.Message.Contains("KN_JOB='../etc'"));
-            Assert.That(() => Read(("OMPI_COMM_WORLD_RANK", "0"), ("OMPI_COMM_WORLD_SIZE", "4"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"), ("KN_JOB", "j")),
-                Throws.ArgumentException.With.Message.Contains("one host"));
+            Assert.That(() => Read(("OMPI_COMM_WORLD_RANK", "4"), ("OMPI_COMM_WORLD_SIZE", "4"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "2")),
+                Throws.ArgumentException.With.Message.Contains("OMPI_COMM_WORLD_RANK=4"));
         });
+    }
+
+    [Test]
+    public void RanksOnSeveralHostsMakeAHierarchicalJob()
+    {
+        RankEnvironment openMpi = Read(("OMPI_COMM_WORLD_RANK", "3"), ("OMPI_COMM_WORLD_SIZE", "4"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"));
+        RankEnvironment hydra = Read(("PMI_RANK", "1"), ("PMI_SIZE", "100"), ("MPI_LOCALNRANKS", "50"));
+        RankEnvironment oneHost = Read(("OMPI_COMM_WORLD_RANK", "0"), ("OMPI_COMM_WORLD_SIZE", "2"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"), ("KN_JOB", "j"));
+        Assert.Multiple(() =>
+        {
+            Assert.That((openMpi.Rank, openMpi.Size, openMpi.SpansHosts), Is.EqualTo((3, 4, true)));
+            Assert.That((hydra.Rank, hydra.Size, hydra.SpansHosts), Is.EqualTo((1, 100, true)), "no KN_JOB needed: MPI provides the job id");
+            Assert.That(oneHost.SpansHosts, Is.False);
+        });
+    }
+
+    [Test]
+    public void SimulatedHostsMakeAHierarchicalJobOnOneHost()
+    {
+        RankEnvironment rank = Read(("OMPI_COMM_WORLD_RANK", "1"), ("OMPI_COMM_WORLD_SIZE", "2"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"), ("KN_SIMULATED_HOSTS", "2"));
+        Assert.That((rank.SpansHosts, rank.SimulatedHosts), Is.EqualTo((true, "2")));
+        Assert.That(Read(("KN_RANK", "0"), ("KN_WORLD_SIZE", "2"), ("KN_JOB", "j"), ("KN_SIMULATED_HOSTS", "2")).SpansHosts, Is.False,
+            "without an MPI launcher there is no MPI to carry the traffic between hosts");
     }
 }

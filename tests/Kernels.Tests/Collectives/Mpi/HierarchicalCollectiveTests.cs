@@ -1,0 +1,167 @@
+using Kernels.Tests.Collectives.Processes;
+using Kernels.Tests.Support;
+using NUnit.Framework;
+
+namespace Kernels.Tests.Collectives.Mpi;
+
+/// <summary>
+/// The hierarchical communicator (shared memory inside a host, MPI between hosts) under mpirun, with the ranks of this
+/// machine split into simulated hosts by <c>KN_SIMULATED_HOSTS</c>: 2 and 3 hosts of one rank (all traffic over MPI), 2
+/// hosts of 2 + 1 ranks interleaved (mixed; the host with more ranks than the smallest one takes the all-reduce path),
+/// and 2 hosts of 2 ranks (the reduce-scatter path, two MPI links). One mpirun job per topology runs every case of a
+/// plan; each rank's output is compared with the float64 reference, and reductions across ranks bit for bit.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class HierarchicalCollectiveTests
+{
+    private static readonly ReduceOp[] Ops = [ReduceOp.Sum, ReduceOp.Avg, ReduceOp.Max, ReduceOp.Min];
+
+    [TestCase(2, "2", TestName = "Two hosts of one rank (all MPI)")]
+    [TestCase(3, "3", TestName = "Three hosts of one rank (all MPI)")]
+    [TestCase(3, "0,1,0", TestName = "Hosts of 2 and 1 ranks, interleaved (shared memory + MPI)")]
+    [TestCase(4, "2", TestName = "Two hosts of two ranks (shared memory + MPI)")]
+    public void EveryCollectiveMatchesTheReferenceOnEveryRank(int size, string hosts)
+    {
+        using var plan = new CollectivePlan(size);
+        var checks = new List<Action>();
+        foreach (int count in CollectiveData.Counts)
+        {
+            foreach (ReduceOp op in Ops)
+            {
+                checks.Add(PlanChecks.AllReduce<float>(plan, op, inBuffer: false, count));
+                checks.Add(PlanChecks.AllReduce<Half>(plan, op, inBuffer: false, count));
+                checks.Add(PlanChecks.AllReduce<BFloat16>(plan, op, inBuffer: false, count));
+                checks.Add(ReduceScatter<float>(plan, op, inBuffer: false, count));
+                checks.Add(ReduceScatter<Half>(plan, op, inBuffer: false, count));
+                checks.Add(ReduceScatter<BFloat16>(plan, op, inBuffer: false, count));
+            }
+            checks.Add(PlanChecks.AllGather<float>(plan, inBuffer: false, count));
+            checks.Add(PlanChecks.AllGather<Half>(plan, inBuffer: true, count));
+            checks.Add(AllGatherV<BFloat16>(plan, count));
+            checks.Add(Sparse<float>(plan, "sparseallgather", count, stride: 3));
+            checks.Add(Sparse<BFloat16>(plan, "sparsereducescatter", count, stride: 3));
+            checks.Add(Sparse<Half>(plan, "sparseallgather", count, stride: 97));
+            checks.Add(Sparse<float>(plan, "sparsereducescatter", count, stride: 97));
+            checks.Add(PlanChecks.SendRecv(plan, count));
+        }
+        foreach (ReduceOp op in Ops)
+        {
+            checks.Add(PlanChecks.AllReduce<BFloat16>(plan, op, inBuffer: true, 1025));
+            checks.Add(ReduceScatter<float>(plan, op, inBuffer: true, 1025));
+        }
+        checks.Add(PlanChecks.Broadcast(plan, inBuffer: false, 1025, root: size - 1));
+        checks.Add(PlanChecks.Broadcast(plan, inBuffer: true, 7, root: 1));
+        checks.Add(Barrier(plan));
+        int queued = plan.Add<Half>("allreduceasync", nameof(ReduceOp.Avg), false, 1025);
+        checks.Add(() => PlanChecks.ExpectReducedOnEveryRank<Half>(plan, queued, CollectiveData.Reduced<Half>(size, 1025, ReduceOp.Avg, seed: queued), copies: 2));
+        checks.Add(Fused<float>(plan, rows: 7, cols: 33));
+        checks.Add(Fused<BFloat16>(plan, rows: size + 2, cols: 16));
+        plan.Write();
+
+        (int exitCode, string output, _) = MpiJob.Run(size, [Worker.Dotnet, Worker.Assembly, "plan", plan.Directory], TimeSpan.FromSeconds(240),
+            new Dictionary<string, string> { ["KN_SIMULATED_HOSTS"] = hosts, ["KN_TIMEOUT_MS"] = "60000", ["KN_DEBUG"] = "1" });
+
+        Assert.That(exitCode, Is.Zero, output);
+        int hostCount = hosts.Contains(',') ? hosts.Split(',').Distinct().Count() : int.Parse(hosts);
+        Assert.That(output, Does.Contain($"host {hostCount - 1} of {hostCount}"), "the ranks should have formed the simulated hosts");
+        Assert.Multiple(() =>
+        {
+            foreach (Action check in checks)
+            {
+                check();
+            }
+        });
+    }
+
+    /// <summary>Reduce-scatter: each rank's shard of the reference, rounded once.</summary>
+    private static Action ReduceScatter<T>(CollectivePlan plan, ReduceOp op, bool inBuffer, int count) where T : unmanaged
+    {
+        int index = plan.Add<T>("reducescatter", op.ToString(), inBuffer, count);
+        return () =>
+        {
+            double[] expected = CollectiveData.Reduced<T>(plan.Size, count, op, seed: index);
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                (int offset, int length) = PlanChecks.Shard(count, plan.Size, rank);
+                CollectiveData.AssertReduced<T>(plan.Output<T>(index, rank), expected.AsSpan(offset, length), $"{plan.Lines[index]} on rank {rank} of {plan.Size}");
+            }
+        };
+    }
+
+    /// <summary>Rank r contributes the first max(0, count - r) elements (see the worker's PlanRunner).</summary>
+    private static Action AllGatherV<T>(CollectivePlan plan, int count) where T : unmanaged
+    {
+        int index = plan.Add<T>("allgatherv", "-", false, count);
+        return () => PlanChecks.ExpectOnEveryRank<T>(plan, index, _ =>
+            [.. Enumerable.Range(0, plan.Size).SelectMany(rank => CollectivePlan.Input<T>(index, rank, count).Take(Math.Max(0, count - rank)))]);
+    }
+
+    /// <summary>
+    /// Rank r's entries are its elements i with (i + r) % stride == 0; the dense sum (or this rank's shard of it) is the
+    /// reference. Stride 3 is above the density at which the sparse collectives switch to the dense all-reduce (4%), 97 below.
+    /// </summary>
+    private static Action Sparse<T>(CollectivePlan plan, string kind, int count, int stride) where T : unmanaged
+    {
+        int index = plan.Add<T>(kind, "-", false, count, root: stride);
+        return () =>
+        {
+            var expected = new double[count];
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                T[] input = CollectivePlan.Input<T>(index, rank, count);
+                for (int i = 0; i < count; i++)
+                {
+                    if ((i + rank) % stride == 0)
+                        expected[i] += Values.ToDouble(input[i]);
+                }
+            }
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                (int offset, int length) = kind == "sparseallgather" ? (0, count) : PlanChecks.Shard(count, plan.Size, rank);
+                CollectiveData.AssertReduced<T>(plan.Output<T>(index, rank), expected.AsSpan(offset, length), $"{plan.Lines[index]} on rank {rank} of {plan.Size}");
+            }
+        };
+    }
+
+    private static Action Barrier(CollectivePlan plan)
+    {
+        int index = plan.Add<float>("barrier", "-", false, 0);
+        return () => PlanChecks.ExpectOnEveryRank<float>(plan, index, _ => []);
+    }
+
+    /// <summary>
+    /// Fused all-reduce + residual add + RMSNorm against float64: s = the sum of x over ranks, residual' = s + residual,
+    /// y = residual' / sqrt(mean(residual'^2) + eps) * weight per row, with the worker's residual and weight.
+    /// </summary>
+    private static Action Fused<T>(CollectivePlan plan, int rows, int cols) where T : unmanaged
+    {
+        int count = rows * cols;
+        int index = plan.Add<T>("fused", "-", false, count, root: cols);
+        return () =>
+        {
+            double[] sum = CollectiveData.Reduced<T>(plan.Size, count, ReduceOp.Sum, seed: index);
+            double[] residual = [.. Enumerable.Range(0, count).Select(i => sum[i] + Values.ToDouble(Values.From<T>((i % 5) / 4f)))];
+            var y = new double[count];
+            for (int row = 0; row < rows; row++)
+            {
+                double meanSquare = Enumerable.Range(row * cols, cols).Average(i => residual[i] * residual[i]);
+                double inverse = 1 / Math.Sqrt(meanSquare + 1e-5);
+                for (int j = 0; j < cols; j++)
+                {
+                    double weight = Values.ToDouble(Values.From<T>(1 + (j % 3) / 2f));
+                    y[row * cols + j] = residual[row * cols + j] * inverse * weight;
+                }
+            }
+            T[] first = plan.Output<T>(index, 0);
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                string context = $"{plan.Lines[index]} on rank {rank} of {plan.Size}";
+                T[] actual = plan.Output<T>(index, rank);
+                Compare.Near<T>(actual.AsSpan(0, count), y, ulps: 4, context + " (y)", relative: 1e-5);
+                Compare.Near<T>(actual.AsSpan(count), residual, ulps: 1, context + " (residual)");
+                Compare.Bitwise<T>(actual, first, $"{context} vs rank 0 (determinism)");
+            }
+        };
+    }
+}
