@@ -8,7 +8,7 @@ namespace Kernels.Tests.Collectives.Processes;
 /// AllToAll and AllToAllV between real processes over the shared-memory transport, world sizes 2..4: one job per world
 /// size runs every case (f32, f16, bf16; empty, one-element, odd and multi-slot blocks; variable counts with zeros)
 /// through the worker's <c>exchange</c> scenario, then each rank's output is compared bit for bit with the blocks
-/// addressed to it.
+/// addressed to it. The same cases also run under mpirun across simulated hosts (the hierarchical communicator).
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -17,7 +17,24 @@ public sealed class AllToAllProcessTests
     [TestCase(2)]
     [TestCase(3)]
     [TestCase(4)]
-    public void ExchangesDeliverEveryBlockOnEveryRank(int size)
+    public void ExchangesDeliverEveryBlockOnEveryRank(int size) => RunExchanges(size, directory =>
+    {
+        (Kernels.Collectives.LaunchResult result, RankLines output) = Worker.Run(size, ["exchange", directory]);
+        return (result.ExitCode, output.Describe());
+    });
+
+    /// <summary>The same cases across simulated hosts under mpirun (<c>KN_SIMULATED_HOSTS</c>): all-MPI with one rank per host,
+    /// and shared memory + MPI with hosts of 2 and 1 ranks interleaved, where the exchange goes through the hierarchy.</summary>
+    [TestCase(2, "2")]
+    [TestCase(3, "0,1,0")]
+    public void ExchangesAcrossHostsDeliverEveryBlockOnEveryRank(int size, string hosts) => RunExchanges(size, directory =>
+    {
+        (int exitCode, string output, _) = Mpi.MpiJob.Run(size, [Worker.Dotnet, Worker.Assembly, "exchange", directory],
+            TimeSpan.FromSeconds(240), new Dictionary<string, string> { ["KN_SIMULATED_HOSTS"] = hosts, ["KN_TIMEOUT_MS"] = "60000" });
+        return (exitCode, output);
+    });
+
+    private static void RunExchanges(int size, Func<string, (int ExitCode, string Output)> launch)
     {
         string directory = Path.Combine(Path.GetTempPath(), $"kn-exchange-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
@@ -39,9 +56,9 @@ public sealed class AllToAllProcessTests
             checks.Add(Add<BFloat16>(directory, lines, size, "alltoallv", AllToAllData.VariableCounts(size, 3)));
             File.WriteAllLines(Path.Combine(directory, "exchange.txt"), lines);
 
-            (Kernels.Collectives.LaunchResult result, RankLines output) = Worker.Run(size, ["exchange", directory]);
+            (int exitCode, string output) = launch(directory);
 
-            Assert.That(result.ExitCode, Is.Zero, output.Describe());
+            Assert.That(exitCode, Is.Zero, output);
             Assert.Multiple(() =>
             {
                 foreach (Action check in checks)

@@ -66,8 +66,8 @@ public sealed class ProcessCollectiveTests
             {
                 foreach (ReduceOp op in Ops)
                 {
-                    checks.Add(AllReduce<float>(plan, op, inBuffer, count));
-                    checks.Add(AllReduce<BFloat16>(plan, op, inBuffer, count));
+                    checks.Add(PlanChecks.AllReduce<float>(plan, op, inBuffer, count));
+                    checks.Add(PlanChecks.AllReduce<BFloat16>(plan, op, inBuffer, count));
                 }
             }
         }
