@@ -15,11 +15,7 @@
 // 32-key tiles (44 KiB; 64-key tiles would need 72 KiB and the dynamic shared memory opt-in).
 // Difference from the CPU kernel: a NaN in v of a masked key inside a visited tile reaches the rows of that
 // tile through 0 * NaN in the MMA (the CPU skips masked keys); infinite inputs are unsupported on both.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <mma.h>
-
-#include "float_storage.cuh"
+#include "flash_attention_tiles.cuh"
 
 namespace kn {
 
@@ -46,10 +42,6 @@ struct FlashForwardArgs {
   int vector_loads;  // 1: every base pointer and stride allows 16-byte loads of 8 elements
 };
 
-constexpr int kFlashWarps = 4;
-constexpr int kFlashThreads = kFlashWarps * 32;
-constexpr int kFlashBlockM = kFlashWarps * 16;
-
 template <int D>
 struct FlashTile {
   static_assert(D == 64 || D == 128, "head dims 64 and 128");
@@ -60,45 +52,6 @@ struct FlashTile {
   float s[kFlashWarps][16 * kBlockN];  // per warp (16 rows, kBlockN) scores; then (16, 16) P V tiles
   unsigned short p[kFlashWarps][16 * kBlockN];  // per warp (16 rows, kBlockN) probabilities
 };
-
-template <class S> struct MmaInput;
-template <> struct MmaInput<F16Storage> { using Type = __half; };
-template <> struct MmaInput<BF16Storage> { using Type = __nv_bfloat16; };
-
-// The keys query row i sees, [lo, hi] within [0, seq_k); empty when lo > hi. Both ends grow with i.
-struct VisibleKeys {
-  long long lo, hi;
-  __device__ VisibleKeys(const FlashForwardArgs& a, long long i) {
-    const long long diag = i + a.seq_k - a.seq_q;
-    lo = 0;
-    hi = a.seq_k - 1;
-    if (a.causal && diag < hi) hi = diag;
-    if (a.window_right >= 0 && diag + a.window_right < hi) hi = diag + a.window_right;
-    if (a.window_left >= 0 && diag - a.window_left > lo) lo = diag - a.window_left;
-  }
-};
-
-// Copies `count` rows of D elements (row stride `stride`) into a dense (kRows, D) tile; rows past
-// `count` become zeros, so masked probabilities multiply zeros, never stale shared memory.
-template <int D, int kRows>
-__device__ __forceinline__ void LoadRows(unsigned short* tile, const unsigned short* src, long long stride, int count,
-                                         bool vector_loads) {
-  constexpr int kChunksPerRow = D / 8;
-  for (int c = threadIdx.x; c < kRows * kChunksPerRow; c += kFlashThreads) {
-    const int row = c / kChunksPerRow, col = c % kChunksPerRow * 8;
-    uint4 chunk = make_uint4(0, 0, 0, 0);
-    if (row < count) {
-      const unsigned short* p = src + row * stride + col;
-      if (vector_loads) {
-        chunk = *reinterpret_cast<const uint4*>(p);
-      } else {
-        chunk = make_uint4(p[0] | static_cast<unsigned>(p[1]) << 16, p[2] | static_cast<unsigned>(p[3]) << 16,
-                           p[4] | static_cast<unsigned>(p[5]) << 16, p[6] | static_cast<unsigned>(p[7]) << 16);
-      }
-    }
-    *reinterpret_cast<uint4*>(tile + row * D + col) = chunk;
-  }
-}
 
 template <class S, int D>
 __global__ void __launch_bounds__(kFlashThreads) flash_attention_forward(FlashForwardArgs args) {

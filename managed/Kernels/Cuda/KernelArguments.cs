@@ -52,3 +52,12 @@ internal readonly record struct FlashForwardKernelArgs(ulong Q, ulong K, ulong V
     long QBatch, long QSeq, long QHead, long KBatch, long KSeq, long KHead,
     long VBatch, long VSeq, long VHead, long OBatch, long OSeq, long OHead,
     int SeqQ, int SeqK, int Heads, int Group, float Scale, float Softcap, int Causal, int WindowLeft, int WindowRight, int VectorLoads);
+
+/// <summary>kn::FlashBackwardArgs (cuda/flash_attention_backward.cu): {batch, seq, head} element strides of q, k, v and o,
+/// shared by dq, dk, dv and dO.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct FlashBackwardKernelArgs(ulong Q, ulong K, ulong V, ulong O, ulong Lse, ulong DO,
+    ulong DQ, ulong DK, ulong DV,
+    long QBatch, long QSeq, long QHead, long KBatch, long KSeq, long KHead,
+    long VBatch, long VSeq, long VHead, long OBatch, long OSeq, long OHead,
+    int SeqQ, int SeqK, int Heads, int Group, float Scale, float Softcap, int Causal, int WindowLeft, int WindowRight, int VectorLoads);
