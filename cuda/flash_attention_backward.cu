@@ -129,6 +129,47 @@ struct ScoreProbability {
   }
 };
 
+// out (16, kCols) fp32, row-major = A B^T for a warp: A (16, D) row-major in shared memory, B (kCols, D) the rows of
+// a tile (its rows are B^T's columns, so B read column-major is the MMA's B operand).
+template <class In, int D, int kCols>
+__device__ __forceinline__ void ProductWithRows(const In* a, const unsigned short* b_rows, float* out) {
+  using namespace nvcuda;
+#pragma unroll
+  for (int nt = 0; nt < kCols / 16; ++nt) {
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> frag;
+    wmma::fill_fragment(frag, 0.0f);
+#pragma unroll
+    for (int kt = 0; kt < D / 16; ++kt) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> a_frag;
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::col_major> b_frag;
+      wmma::load_matrix_sync(a_frag, a + kt * 16, D);
+      wmma::load_matrix_sync(b_frag, reinterpret_cast<const In*>(b_rows + nt * 16 * D + kt * 16), D);
+      wmma::mma_sync(frag, a_frag, b_frag, frag);
+    }
+    wmma::store_matrix_sync(out + nt * 16, frag, kCols, wmma::mem_row_major);
+  }
+}
+
+// acc (16, D) += A B for a warp: A (16, kDepth) row-major in the input type (the warp's P or dS), B (kDepth, D) the
+// rows of a tile.
+template <class In, int D, int kDepth, class Accumulator>
+__device__ __forceinline__ void AccumulateProduct(Accumulator (&acc)[D / 16], const unsigned short* a,
+                                                  const unsigned short* b_rows) {
+  using namespace nvcuda;
+  wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> a_frag[kDepth / 16];
+#pragma unroll
+  for (int kt = 0; kt < kDepth / 16; ++kt)
+    wmma::load_matrix_sync(a_frag[kt], reinterpret_cast<const In*>(a + kt * 16), kDepth);
+#pragma unroll
+  for (int dt = 0; dt < D / 16; ++dt)
+#pragma unroll
+    for (int kt = 0; kt < kDepth / 16; ++kt) {
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::row_major> b_frag;
+      wmma::load_matrix_sync(b_frag, reinterpret_cast<const In*>(b_rows + kt * 16 * D + dt * 16), D);
+      wmma::mma_sync(acc[dt], a_frag[kt], b_frag, acc[dt]);
+    }
+}
+
 // Writes a warp's (16, D) fp32 gradient tile, times `factor`, in the input type to its first `rows` rows (of 16),
 // one (16, 16) slice at a time through the warp's scratch (the fragment's lane mapping is unspecified).
 template <class S, int D, class Accumulator>
@@ -189,21 +230,8 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_backward_dkdv(F
       LoadRowStatistics<S, D, kRows>(args, batch, head, m0, tile.lse_log2, tile.delta);
       __syncthreads();
 
-      // S^T (16 keys, kRows) = K_warp Q^T: Q's rows are B's columns, so Q read column-major is B.
-#pragma unroll
-      for (int nt = 0; nt < kRows / 16; ++nt) {
-        wmma::fragment<wmma::accumulator, 16, 16, 16, float> s_frag;
-        wmma::fill_fragment(s_frag, 0.0f);
-#pragma unroll
-        for (int kt = 0; kt < D / 16; ++kt) {
-          wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> k_frag;
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::col_major> q_frag;
-          wmma::load_matrix_sync(k_frag, k_warp + kt * 16, D);
-          wmma::load_matrix_sync(q_frag, reinterpret_cast<const In*>(tile.q + nt * 16 * D + kt * 16), D);
-          wmma::mma_sync(s_frag, k_frag, q_frag, s_frag);
-        }
-        wmma::store_matrix_sync(s_warp + nt * 16, s_frag, kRows, wmma::mem_row_major);
-      }
+      // S^T (16 keys, kRows) = K_warp Q^T.
+      ProductWithRows<In, D, kRows>(k_warp, tile.q, s_warp);
       __syncwarp();
 
       // P^T element-wise (lane l owns query row l % kRows of the tile); the lane keeps P and the softcap slopes in
@@ -220,34 +248,10 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_backward_dkdv(F
       __syncwarp();
 
       // dV (16 keys, D) += P^T dO.
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> a_frag[kRows / 16];
-#pragma unroll
-      for (int kt = 0; kt < kRows / 16; ++kt)
-        wmma::load_matrix_sync(a_frag[kt], reinterpret_cast<const In*>(p_warp + kt * 16), kRows);
-#pragma unroll
-      for (int dt = 0; dt < D / 16; ++dt)
-#pragma unroll
-        for (int kt = 0; kt < kRows / 16; ++kt) {
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::row_major> do_frag;
-          wmma::load_matrix_sync(do_frag, reinterpret_cast<const In*>(tile.d_o + kt * 16 * D + dt * 16), D);
-          wmma::mma_sync(dv_acc[dt], a_frag[kt], do_frag, dv_acc[dt]);
-        }
+      AccumulateProduct<In, D, kRows>(dv_acc, p_warp, tile.d_o);
 
       // dP^T (16 keys, kRows) = V_warp dO^T.
-#pragma unroll
-      for (int nt = 0; nt < kRows / 16; ++nt) {
-        wmma::fragment<wmma::accumulator, 16, 16, 16, float> dp_frag;
-        wmma::fill_fragment(dp_frag, 0.0f);
-#pragma unroll
-        for (int kt = 0; kt < D / 16; ++kt) {
-          wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> v_frag;
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::col_major> do_frag;
-          wmma::load_matrix_sync(v_frag, v_warp + kt * 16, D);
-          wmma::load_matrix_sync(do_frag, reinterpret_cast<const In*>(tile.d_o + nt * 16 * D + kt * 16), D);
-          wmma::mma_sync(dp_frag, v_frag, do_frag, dp_frag);
-        }
-        wmma::store_matrix_sync(s_warp + nt * 16, dp_frag, kRows, wmma::mem_row_major);
-      }
+      ProductWithRows<In, D, kRows>(v_warp, tile.d_o, s_warp);
       __syncwarp();
 
       // dS^T = P^T (dP^T - D) slope, over P^T in the warp's input-type slice (its fragments are loaded).
@@ -259,17 +263,7 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_backward_dkdv(F
       __syncwarp();
 
       // dK (16 keys, D) += dS^T Q.
-#pragma unroll
-      for (int kt = 0; kt < kRows / 16; ++kt)
-        wmma::load_matrix_sync(a_frag[kt], reinterpret_cast<const In*>(p_warp + kt * 16), kRows);
-#pragma unroll
-      for (int dt = 0; dt < D / 16; ++dt)
-#pragma unroll
-        for (int kt = 0; kt < kRows / 16; ++kt) {
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::row_major> q_frag;
-          wmma::load_matrix_sync(q_frag, reinterpret_cast<const In*>(tile.q + kt * 16 * D + dt * 16), D);
-          wmma::mma_sync(dk_acc[dt], a_frag[kt], q_frag, dk_acc[dt]);
-        }
+      AccumulateProduct<In, D, kRows>(dk_acc, p_warp, tile.q);
     }
   }
 
@@ -326,22 +320,7 @@ __global__ void __launch_bounds__(kFlashThreads, 1) flash_attention_backward_dq(
     float p[kPerLane], slope[kPerLane];
 #pragma unroll 1  // one copy of the product code: unrolled, both passes' fragments compete for registers
     for (int pass = 0; pass < 2; ++pass) {
-      const In* a_rows = pass == 0 ? q_warp : do_warp;
-      const unsigned short* b_rows = pass == 0 ? tile.k : tile.v;
-#pragma unroll
-      for (int nt = 0; nt < kKeys / 16; ++nt) {
-        wmma::fragment<wmma::accumulator, 16, 16, 16, float> frag;
-        wmma::fill_fragment(frag, 0.0f);
-#pragma unroll
-        for (int kt = 0; kt < D / 16; ++kt) {
-          wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> a_frag;
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::col_major> b_frag;
-          wmma::load_matrix_sync(a_frag, a_rows + kt * 16, D);
-          wmma::load_matrix_sync(b_frag, reinterpret_cast<const In*>(b_rows + nt * 16 * D + kt * 16), D);
-          wmma::mma_sync(frag, a_frag, b_frag, frag);
-        }
-        wmma::store_matrix_sync(s_warp + nt * 16, frag, kKeys, wmma::mem_row_major);
-      }
+      ProductWithRows<In, D, kKeys>(pass == 0 ? q_warp : do_warp, pass == 0 ? tile.k : tile.v, s_warp);
       __syncwarp();
 #pragma unroll
       for (int c = 0; c < kPerLane; ++c) {
@@ -358,18 +337,7 @@ __global__ void __launch_bounds__(kFlashThreads, 1) flash_attention_backward_dq(
     }
 
     // dQ (16, D) += dS K.
-    wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> ds_frag[kKeys / 16];
-#pragma unroll
-    for (int kt = 0; kt < kKeys / 16; ++kt)
-      wmma::load_matrix_sync(ds_frag[kt], reinterpret_cast<const In*>(p_warp + kt * 16), kKeys);
-#pragma unroll
-    for (int dt = 0; dt < D / 16; ++dt)
-#pragma unroll
-      for (int kt = 0; kt < kKeys / 16; ++kt) {
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::row_major> k_frag;
-        wmma::load_matrix_sync(k_frag, reinterpret_cast<const In*>(tile.k + kt * 16 * D + dt * 16), D);
-        wmma::mma_sync(dq_acc[dt], ds_frag[kt], k_frag, dq_acc[dt]);
-      }
+    AccumulateProduct<In, D, kKeys>(dq_acc, p_warp, tile.k);
   }
 
   // Rows that see no key get 0. dQ carries the scale of s = scale q.k.
