@@ -26,29 +26,16 @@ namespace kn {
 // Kernel parameters, passed by value. Strides are in elements, as AttentionStrides; every gradient has the
 // strides of its tensor (dq of q, dk of k, dv of v, d_o of o).
 struct FlashBackwardArgs {
-  const void* q;    // (batch, seq_q, heads, head_dim)
-  const void* k;    // (batch, seq_k, heads / group, head_dim)
-  const void* v;    // (batch, seq_k, heads / group, head_dim)
-  const void* o;    // (batch, seq_q, heads, head_dim)
-  const float* lse; // (batch, seq_q, heads), dense
-  const void* d_o;  // (batch, seq_q, heads, head_dim)
-  void* dq;         // as q
-  void* dk;         // as k
-  void* dv;         // as v
-  long long q_batch, q_seq, q_head;
-  long long k_batch, k_seq, k_head;
-  long long v_batch, v_seq, v_head;
-  long long o_batch, o_seq, o_head;
-  int seq_q;
-  int seq_k;
-  int heads;
-  int group;         // query heads per kv head
-  float scale;
-  float softcap;     // 0 = none
-  int causal;
-  int window_left;   // -1 = unlimited
-  int window_right;  // -1 = unlimited
-  int vector_loads;  // 1: every base pointer and stride allows 16-byte loads of 8 elements
+  const void* q;     // (batch, seq_q, heads, head_dim)
+  const void* k;     // (batch, seq_k, heads / group, head_dim)
+  const void* v;     // (batch, seq_k, heads / group, head_dim)
+  const void* o;     // (batch, seq_q, heads, head_dim)
+  const float* lse;  // (batch, seq_q, heads), dense
+  const void* d_o;   // (batch, seq_q, heads, head_dim)
+  void* dq;          // as q
+  void* dk;          // as k
+  void* dv;          // as v
+  FlashProblem problem;
 };
 
 // Tile sizes. dkdv: 64 keys (a warp's 16 each) against query tiles of kDkdvRows, 36 KiB at d = 64 and 46 KiB at
@@ -64,24 +51,24 @@ struct FlashBackwardTiles {
 template <int D>
 struct DkdvTile {
   static constexpr int kRows = FlashBackwardTiles<D>::kDkdvRows;
-  unsigned short k[kFlashBlockM * D];  // (64 keys, D)
-  unsigned short v[kFlashBlockM * D];  // (64 keys, D)
-  unsigned short q[kRows * D];         // (kRows queries, D) of the current head and query tile
-  unsigned short d_o[kRows * D];       // (kRows queries, D)
-  float s[kFlashWarps][16 * kRows];    // per warp (16 keys, kRows) S^T, then dP^T, then (16, 16) output slices
+  unsigned short k[kFlashBlockM * D];         // (64 keys, D)
+  unsigned short v[kFlashBlockM * D];         // (64 keys, D)
+  unsigned short q[kRows * D];                // (kRows queries, D) of the current head and query tile
+  unsigned short d_o[kRows * D];              // (kRows queries, D)
+  float s[kFlashWarps][16 * kRows];           // per warp (16 keys, kRows) S^T, then dP^T, then (16, 16) output slices
   unsigned short p[kFlashWarps][16 * kRows];  // per warp P^T, then dS^T, in the input type
-  float lse_log2[kRows];               // lse * log2(e) of the tile's rows; -inf for rows past seq_q
-  float delta[kRows];                  // D of the tile's rows
+  float lse_log2[kRows];                      // lse * log2(e) of the tile's rows; -inf for rows past seq_q
+  float delta[kRows];                         // D of the tile's rows
 };
 
 template <int D>
 struct DqTile {
   static constexpr int kKeys = FlashBackwardTiles<D>::kDqKeys;
-  unsigned short q[kFlashBlockM * D];    // (64 queries, D)
-  unsigned short d_o[kFlashBlockM * D];  // (64 queries, D)
-  unsigned short k[kKeys * D];           // (kKeys keys, D)
-  unsigned short v[kKeys * D];           // (kKeys keys, D)
-  float s[kFlashWarps][16 * kKeys];      // per warp (16 queries, kKeys) S, then dP, then (16, 16) output slices
+  unsigned short q[kFlashBlockM * D];         // (64 queries, D)
+  unsigned short d_o[kFlashBlockM * D];       // (64 queries, D)
+  unsigned short k[kKeys * D];                // (kKeys keys, D)
+  unsigned short v[kKeys * D];                // (kKeys keys, D)
+  float s[kFlashWarps][16 * kKeys];           // per warp (16 queries, kKeys) S, then dP, then (16, 16) output slices
   unsigned short p[kFlashWarps][16 * kKeys];  // per warp dS in the input type
   float lse_log2[kFlashBlockM];
   float delta[kFlashBlockM];
@@ -98,9 +85,9 @@ __device__ __forceinline__ void LoadRowStatistics(const FlashBackwardArgs& a, in
   for (int t = threadIdx.x; t < kRows; t += kFlashThreads) {
     const int i = m0 + t;
     float l = kMinusInf, dot = 0.0f;
-    if (i < a.seq_q) {
-      l = a.lse[(static_cast<long long>(batch) * a.seq_q + i) * a.heads + head];
-      const long long row = batch * a.o_batch + i * a.o_seq + head * a.o_head;
+    if (i < a.problem.seq_q) {
+      l = a.lse[(static_cast<long long>(batch) * a.problem.seq_q + i) * a.problem.heads + head];
+      const long long row = batch * a.problem.o_batch + i * a.problem.o_seq + head * a.problem.o_head;
       const unsigned short* o = static_cast<const unsigned short*>(a.o) + row;
       const unsigned short* d_o = static_cast<const unsigned short*>(a.d_o) + row;
       if (l != kMinusInf)
@@ -115,7 +102,7 @@ __device__ __forceinline__ void LoadRowStatistics(const FlashBackwardArgs& a, in
 // slope ds/d(q.k) / scale of the softcap (1 without one).
 struct ScoreProbability {
   float p, slope;
-  __device__ ScoreProbability(const FlashBackwardArgs& a, float dot, long long i, long long j, float lse_log2) {
+  __device__ ScoreProbability(const FlashProblem& a, float dot, long long i, long long j, float lse_log2) {
     const VisibleKeys keys(a, i);
     float x = dot * a.scale;
     slope = 1.0f;
@@ -128,27 +115,6 @@ struct ScoreProbability {
     p = visible ? exp2f(x * kBackwardLog2e - lse_log2) : 0.0f;
   }
 };
-
-// out (16, kCols) fp32, row-major = A B^T for a warp: A (16, D) row-major in shared memory, B (kCols, D) the rows of
-// a tile (its rows are B^T's columns, so B read column-major is the MMA's B operand).
-template <class In, int D, int kCols>
-__device__ __forceinline__ void ProductWithRows(const In* a, const unsigned short* b_rows, float* out) {
-  using namespace nvcuda;
-#pragma unroll
-  for (int nt = 0; nt < kCols / 16; ++nt) {
-    wmma::fragment<wmma::accumulator, 16, 16, 16, float> frag;
-    wmma::fill_fragment(frag, 0.0f);
-#pragma unroll
-    for (int kt = 0; kt < D / 16; ++kt) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> a_frag;
-      wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::col_major> b_frag;
-      wmma::load_matrix_sync(a_frag, a + kt * 16, D);
-      wmma::load_matrix_sync(b_frag, reinterpret_cast<const In*>(b_rows + nt * 16 * D + kt * 16), D);
-      wmma::mma_sync(frag, a_frag, b_frag, frag);
-    }
-    wmma::store_matrix_sync(out + nt * 16, frag, kCols, wmma::mem_row_major);
-  }
-}
 
 // acc (16, D) += A B for a warp: A (16, kDepth) row-major in the input type (the warp's P or dS), B (kDepth, D) the
 // rows of a tile.
@@ -196,15 +162,18 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_backward_dkdv(F
   constexpr int kRows = Tile::kRows;
   constexpr int kPerLane = 16 * kRows / 32;
   __shared__ __align__(32) Tile tile;
+  const FlashProblem& problem = args.problem;
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int n0 = blockIdx.x * kFlashBlockM, kv_head = blockIdx.y, batch = blockIdx.z;
-  const int block_keys = args.seq_k - n0 < kFlashBlockM ? args.seq_k - n0 : kFlashBlockM;
+  const int block_keys = problem.seq_k - n0 < kFlashBlockM ? problem.seq_k - n0 : kFlashBlockM;
   const long long n_last = n0 + block_keys - 1;
-  const unsigned short* k = static_cast<const unsigned short*>(args.k) + batch * args.k_batch + kv_head * args.k_head;
-  const unsigned short* v = static_cast<const unsigned short*>(args.v) + batch * args.v_batch + kv_head * args.v_head;
-  LoadRows<D, kFlashBlockM>(tile.k, k + n0 * args.k_seq, args.k_seq, block_keys, args.vector_loads != 0);
-  LoadRows<D, kFlashBlockM>(tile.v, v + n0 * args.v_seq, args.v_seq, block_keys, args.vector_loads != 0);
+  const unsigned short* k =
+      static_cast<const unsigned short*>(args.k) + batch * problem.k_batch + kv_head * problem.k_head;
+  const unsigned short* v =
+      static_cast<const unsigned short*>(args.v) + batch * problem.v_batch + kv_head * problem.v_head;
+  LoadRows<D, kFlashBlockM>(tile.k, k + n0 * problem.k_seq, problem.k_seq, block_keys, problem.vector_loads != 0);
+  LoadRows<D, kFlashBlockM>(tile.v, v + n0 * problem.v_seq, problem.v_seq, block_keys, problem.vector_loads != 0);
 
   wmma::fragment<wmma::accumulator, 16, 16, 16, float> dk_acc[D / 16], dv_acc[D / 16];
 #pragma unroll
@@ -217,16 +186,18 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_backward_dkdv(F
   float* s_warp = tile.s[warp];
   unsigned short* p_warp = tile.p[warp];
 
-  for (int head = kv_head * args.group; head < (kv_head + 1) * args.group; ++head) {
-    const unsigned short* q = static_cast<const unsigned short*>(args.q) + batch * args.q_batch + head * args.q_head;
-    const unsigned short* d_o = static_cast<const unsigned short*>(args.d_o) + batch * args.o_batch + head * args.o_head;
-    for (int m0 = 0; m0 < args.seq_q; m0 += kRows) {
-      const int tile_rows = args.seq_q - m0 < kRows ? args.seq_q - m0 : kRows;
-      const VisibleKeys first(args, m0), last(args, m0 + tile_rows - 1);  // masks grow with the row
-      if (first.lo > n_last || last.hi < n0 || first.lo > last.hi) continue;  // the same choice in every thread
+  for (int head = kv_head * problem.group; head < (kv_head + 1) * problem.group; ++head) {
+    const unsigned short* q =
+        static_cast<const unsigned short*>(args.q) + batch * problem.q_batch + head * problem.q_head;
+    const unsigned short* d_o =
+        static_cast<const unsigned short*>(args.d_o) + batch * problem.o_batch + head * problem.o_head;
+    for (int m0 = 0; m0 < problem.seq_q; m0 += kRows) {
+      const int tile_rows = problem.seq_q - m0 < kRows ? problem.seq_q - m0 : kRows;
+      const VisibleKeys first(problem, m0), last(problem, m0 + tile_rows - 1);  // masks grow with the row
+      if (first.lo > n_last || last.hi < n0 || first.lo > last.hi) continue;    // the same choice in every thread
       __syncthreads();  // every warp is done with the previous query tile (and the K/V tiles are written)
-      LoadRows<D, kRows>(tile.q, q + m0 * args.q_seq, args.q_seq, tile_rows, args.vector_loads != 0);
-      LoadRows<D, kRows>(tile.d_o, d_o + m0 * args.o_seq, args.o_seq, tile_rows, args.vector_loads != 0);
+      LoadRows<D, kRows>(tile.q, q + m0 * problem.q_seq, problem.q_seq, tile_rows, problem.vector_loads != 0);
+      LoadRows<D, kRows>(tile.d_o, d_o + m0 * problem.o_seq, problem.o_seq, tile_rows, problem.vector_loads != 0);
       LoadRowStatistics<S, D, kRows>(args, batch, head, m0, tile.lse_log2, tile.delta);
       __syncthreads();
 
@@ -240,7 +211,7 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_backward_dkdv(F
 #pragma unroll
       for (int c = 0; c < kPerLane; ++c) {
         const int e = lane + 32 * c, key = e / kRows, row = e % kRows;
-        const ScoreProbability sp(args, s_warp[e], m0 + row, n0 + warp * 16 + key, tile.lse_log2[row]);
+        const ScoreProbability sp(problem, s_warp[e], m0 + row, n0 + warp * 16 + key, tile.lse_log2[row]);
         p[c] = sp.p;
         slope[c] = sp.slope;
         p_warp[e] = S::FromFloat(sp.p);
@@ -269,12 +240,12 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_backward_dkdv(F
 
   // Every key of the block is written: keys no query sees get 0. dK carries the scale of s = scale q.k.
   __syncwarp();
-  unsigned short* dk = static_cast<unsigned short*>(args.dk) + batch * args.k_batch + (n0 + warp * 16) * args.k_seq +
-                       kv_head * args.k_head;
-  unsigned short* dv = static_cast<unsigned short*>(args.dv) + batch * args.v_batch + (n0 + warp * 16) * args.v_seq +
-                       kv_head * args.v_head;
-  StoreGradientRows<S, D>(dk_acc, s_warp, dk, args.k_seq, block_keys - warp * 16, args.scale);
-  StoreGradientRows<S, D>(dv_acc, s_warp, dv, args.v_seq, block_keys - warp * 16, 1.0f);
+  unsigned short* dk = static_cast<unsigned short*>(args.dk) + batch * problem.k_batch +
+                       (n0 + warp * 16) * problem.k_seq + kv_head * problem.k_head;
+  unsigned short* dv = static_cast<unsigned short*>(args.dv) + batch * problem.v_batch +
+                       (n0 + warp * 16) * problem.v_seq + kv_head * problem.v_head;
+  StoreGradientRows<S, D>(dk_acc, s_warp, dk, problem.k_seq, block_keys - warp * 16, problem.scale);
+  StoreGradientRows<S, D>(dv_acc, s_warp, dv, problem.v_seq, block_keys - warp * 16, 1.0f);
 }
 
 template <class S, int D>
@@ -285,18 +256,23 @@ __global__ void __launch_bounds__(kFlashThreads, 1) flash_attention_backward_dq(
   constexpr int kKeys = Tile::kKeys;
   constexpr int kPerLane = kKeys / 2;
   __shared__ __align__(32) Tile tile;
+  const FlashProblem& problem = args.problem;
 
   // A lane pair owns one query row of the warp's 16 (half a row of S, dP and dS each), so its mask is one range.
   const int warp = threadIdx.x / 32, r = threadIdx.x % 32 / 2, half = threadIdx.x % 2;
   const int m0 = blockIdx.x * kFlashBlockM, head = blockIdx.y, batch = blockIdx.z;
-  const int kv_head = head / args.group;
-  const unsigned short* q = static_cast<const unsigned short*>(args.q) + batch * args.q_batch + head * args.q_head;
-  const unsigned short* d_o = static_cast<const unsigned short*>(args.d_o) + batch * args.o_batch + head * args.o_head;
-  const unsigned short* k = static_cast<const unsigned short*>(args.k) + batch * args.k_batch + kv_head * args.k_head;
-  const unsigned short* v = static_cast<const unsigned short*>(args.v) + batch * args.v_batch + kv_head * args.v_head;
-  const int block_rows = args.seq_q - m0 < kFlashBlockM ? args.seq_q - m0 : kFlashBlockM;
-  LoadRows<D, kFlashBlockM>(tile.q, q + m0 * args.q_seq, args.q_seq, block_rows, args.vector_loads != 0);
-  LoadRows<D, kFlashBlockM>(tile.d_o, d_o + m0 * args.o_seq, args.o_seq, block_rows, args.vector_loads != 0);
+  const int kv_head = head / problem.group;
+  const unsigned short* q =
+      static_cast<const unsigned short*>(args.q) + batch * problem.q_batch + head * problem.q_head;
+  const unsigned short* d_o =
+      static_cast<const unsigned short*>(args.d_o) + batch * problem.o_batch + head * problem.o_head;
+  const unsigned short* k =
+      static_cast<const unsigned short*>(args.k) + batch * problem.k_batch + kv_head * problem.k_head;
+  const unsigned short* v =
+      static_cast<const unsigned short*>(args.v) + batch * problem.v_batch + kv_head * problem.v_head;
+  const int block_rows = problem.seq_q - m0 < kFlashBlockM ? problem.seq_q - m0 : kFlashBlockM;
+  LoadRows<D, kFlashBlockM>(tile.q, q + m0 * problem.q_seq, problem.q_seq, block_rows, problem.vector_loads != 0);
+  LoadRows<D, kFlashBlockM>(tile.d_o, d_o + m0 * problem.o_seq, problem.o_seq, block_rows, problem.vector_loads != 0);
   LoadRowStatistics<S, D, kFlashBlockM>(args, batch, head, m0, tile.lse_log2, tile.delta);
 
   wmma::fragment<wmma::accumulator, 16, 16, 16, float> dq_acc[D / 16];
@@ -307,13 +283,13 @@ __global__ void __launch_bounds__(kFlashThreads, 1) flash_attention_backward_dq(
   float* s_warp = tile.s[warp];
   unsigned short* p_warp = tile.p[warp];
 
-  const VisibleKeys first(args, m0), last(args, m0 + block_rows - 1);  // the block's keys: masks grow with i
+  const VisibleKeys first(problem, m0), last(problem, m0 + block_rows - 1);  // the block's keys: masks grow with i
   const long long key_end = first.lo <= last.hi ? last.hi + 1 : 0;
   for (long long n0 = first.lo / kKeys * kKeys; n0 < key_end; n0 += kKeys) {
     __syncthreads();  // every warp is done with the previous K/V tile (and the Q, dO tiles are written)
-    const int tile_keys = args.seq_k - n0 < kKeys ? static_cast<int>(args.seq_k - n0) : kKeys;
-    LoadRows<D, kKeys>(tile.k, k + n0 * args.k_seq, args.k_seq, tile_keys, args.vector_loads != 0);
-    LoadRows<D, kKeys>(tile.v, v + n0 * args.v_seq, args.v_seq, tile_keys, args.vector_loads != 0);
+    const int tile_keys = problem.seq_k - n0 < kKeys ? static_cast<int>(problem.seq_k - n0) : kKeys;
+    LoadRows<D, kKeys>(tile.k, k + n0 * problem.k_seq, problem.k_seq, tile_keys, problem.vector_loads != 0);
+    LoadRows<D, kKeys>(tile.v, v + n0 * problem.v_seq, problem.v_seq, tile_keys, problem.vector_loads != 0);
     __syncthreads();
 
     // S (16, kKeys) = Q_warp K^T and dP (16, kKeys) = dO_warp V^T: K's and V's rows are B's columns.
@@ -326,7 +302,7 @@ __global__ void __launch_bounds__(kFlashThreads, 1) flash_attention_backward_dq(
       for (int c = 0; c < kPerLane; ++c) {
         const int col = half * kPerLane + c, e = r * kKeys + col, row = warp * 16 + r;
         if (pass == 0) {
-          const ScoreProbability sp(args, s_warp[e], m0 + row, n0 + col, tile.lse_log2[row]);
+          const ScoreProbability sp(problem, s_warp[e], m0 + row, n0 + col, tile.lse_log2[row]);
           p[c] = sp.p;
           slope[c] = sp.slope;
         } else {
@@ -342,9 +318,9 @@ __global__ void __launch_bounds__(kFlashThreads, 1) flash_attention_backward_dq(
 
   // Rows that see no key get 0. dQ carries the scale of s = scale q.k.
   __syncwarp();
-  unsigned short* dq = static_cast<unsigned short*>(args.dq) + batch * args.q_batch + (m0 + warp * 16) * args.q_seq +
-                       head * args.q_head;
-  StoreGradientRows<S, D>(dq_acc, s_warp, dq, args.q_seq, block_rows - warp * 16, args.scale);
+  unsigned short* dq = static_cast<unsigned short*>(args.dq) + batch * problem.q_batch +
+                       (m0 + warp * 16) * problem.q_seq + head * problem.q_head;
+  StoreGradientRows<S, D>(dq_acc, s_warp, dq, problem.q_seq, block_rows - warp * 16, problem.scale);
 }
 
 }  // namespace kn

@@ -1,5 +1,6 @@
 // Pieces shared by the FlashAttention kernels (flash_attention.cu, flash_attention_backward.cu): the block shape,
-// the WMMA input type of a storage policy, the visible key range of a query row and the tile loader.
+// the WMMA input type of a storage policy, the visible key range of a query row, the tile loader and the warp product
+// A B^T.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -14,16 +15,40 @@ constexpr int kFlashWarps = 4;
 constexpr int kFlashThreads = kFlashWarps * 32;
 constexpr int kFlashBlockM = kFlashWarps * 16;
 
-template <class S> struct MmaInput;
-template <> struct MmaInput<F16Storage> { using Type = __half; };
-template <> struct MmaInput<BF16Storage> { using Type = __nv_bfloat16; };
+// The problem both directions share, passed by value inside their argument structs. Strides are in elements, as
+// AttentionStrides; the backward's gradients take the strides of their tensors (dq: q, dk: k, dv: v, d_o: o).
+struct FlashProblem {
+  long long q_batch, q_seq, q_head;  // q: (batch, seq_q, heads, head_dim)
+  long long k_batch, k_seq, k_head;  // k: (batch, seq_k, heads / group, head_dim)
+  long long v_batch, v_seq, v_head;  // v: (batch, seq_k, heads / group, head_dim)
+  long long o_batch, o_seq, o_head;  // o: (batch, seq_q, heads, head_dim)
+  int seq_q;
+  int seq_k;
+  int heads;
+  int group;  // query heads per kv head
+  float scale;
+  float softcap;  // 0 = none
+  int causal;
+  int window_left;   // -1 = unlimited
+  int window_right;  // -1 = unlimited
+  int vector_loads;  // 1: every base pointer and stride allows 16-byte loads of 8 elements
+};
 
-// The keys query row i sees, [lo, hi] within [0, seq_k); empty when lo > hi. Both ends grow with i. Args: the
-// forward or backward parameters (seq_q, seq_k, causal, window_left, window_right).
+template <class S>
+struct MmaInput;
+template <>
+struct MmaInput<F16Storage> {
+  using Type = __half;
+};
+template <>
+struct MmaInput<BF16Storage> {
+  using Type = __nv_bfloat16;
+};
+
+// The keys query row i sees, [lo, hi] within [0, seq_k); empty when lo > hi. Both ends grow with i.
 struct VisibleKeys {
   long long lo, hi;
-  template <class Args>
-  __device__ VisibleKeys(const Args& a, long long i) {
+  __device__ VisibleKeys(const FlashProblem& a, long long i) {
     const long long diag = i + a.seq_k - a.seq_q;
     lo = 0;
     hi = a.seq_k - 1;
@@ -52,6 +77,27 @@ __device__ __forceinline__ void LoadRows(unsigned short* tile, const unsigned sh
       }
     }
     *reinterpret_cast<uint4*>(tile + row * D + col) = chunk;
+  }
+}
+
+// out (16, kCols) fp32, row-major = A B^T for a warp: A (16, D) row-major in shared memory, B (kCols, D) the rows of
+// a tile (its rows are B^T's columns, so B read column-major is the MMA's B operand).
+template <class In, int D, int kCols>
+__device__ __forceinline__ void ProductWithRows(const In* a, const unsigned short* b_rows, float* out) {
+  using namespace nvcuda;
+#pragma unroll
+  for (int nt = 0; nt < kCols / 16; ++nt) {
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> frag;
+    wmma::fill_fragment(frag, 0.0f);
+#pragma unroll
+    for (int kt = 0; kt < D / 16; ++kt) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> a_frag;
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::col_major> b_frag;
+      wmma::load_matrix_sync(a_frag, a + kt * 16, D);
+      wmma::load_matrix_sync(b_frag, reinterpret_cast<const In*>(b_rows + nt * 16 * D + kt * 16), D);
+      wmma::mma_sync(frag, a_frag, b_frag, frag);
+    }
+    wmma::store_matrix_sync(out + nt * 16, frag, kCols, wmma::mem_row_major);
   }
 }
 

@@ -93,12 +93,8 @@ public static class CudaFlashAttention
         if (shape.RowCount == 0)
             return;
 
-        var arguments = new FlashForwardKernelArgs(pq, pk, pv, po, pl,
-            qStrides.Batch, qStrides.Seq, qStrides.Head, kStrides.Batch, kStrides.Seq, kStrides.Head,
-            vStrides.Batch, vStrides.Seq, vStrides.Head, oStrides.Batch, oStrides.Seq, oStrides.Head,
-            shape.SeqQ, shape.SeqK, shape.Heads, shape.Heads / shape.KvHeads, options.ScaleFor(shape.HeadDim), options.Softcap,
-            options.Causal ? 1 : 0, options.WindowLeft, options.WindowRight,
-            VectorLoads([pq, pk, pv], [qStrides, kStrides, vStrides]) ? 1 : 0);
+        var arguments = new FlashForwardKernelArgs(pq, pk, pv, po, pl, Problem(shape, options, qStrides, kStrides, vStrides, oStrides,
+            VectorLoads([pq, pk, pv], [qStrides, kStrides, vStrides])));
         var launch = new CudaLaunchShape(((uint)((shape.SeqQ + BlockRows - 1) / BlockRows), (uint)shape.Heads, (uint)shape.Batch), (Threads, 1, 1));
         stream.Device.Kernels.Get(CudaKernelSources.FlashAttention, $"kn::flash_attention_forward<{storage}, {shape.HeadDim}>")
             .Launch(stream, launch, arguments);
@@ -172,11 +168,7 @@ public static class CudaFlashAttention
 
         (AttentionStrides qs, AttentionStrides ks, AttentionStrides vs, AttentionStrides os) = AttentionCall.ContiguousStrides(shape);
         var arguments = new FlashBackwardKernelArgs(pointers[0], pointers[1], pointers[2], pointers[3], pl, pointers[4],
-            pointers[5], pointers[6], pointers[7],
-            qs.Batch, qs.Seq, qs.Head, ks.Batch, ks.Seq, ks.Head, vs.Batch, vs.Seq, vs.Head, os.Batch, os.Seq, os.Head,
-            shape.SeqQ, shape.SeqK, shape.Heads, shape.Heads / shape.KvHeads, options.ScaleFor(shape.HeadDim), options.Softcap,
-            options.Causal ? 1 : 0, options.WindowLeft, options.WindowRight,
-            VectorLoads(pointers, [qs, ks, vs, os]) ? 1 : 0);
+            pointers[5], pointers[6], pointers[7], Problem(shape, options, qs, ks, vs, os, VectorLoads(pointers, [qs, ks, vs, os])));
         CudaKernelCache kernels = stream.Device.Kernels;
         if (shape.SeqK > 0)
         {
@@ -212,6 +204,13 @@ public static class CudaFlashAttention
                 $"Batch = {shape.Batch} and Heads = {shape.Heads} must be at most 65535 (the grid's z and y extents).");
         return storage;
     }
+
+    /// <summary>The kernels' shared parameters (kn::FlashProblem) for a validated call.</summary>
+    private static FlashProblemKernelArgs Problem(AttentionShape shape, AttentionOptions options, AttentionStrides q,
+        AttentionStrides k, AttentionStrides v, AttentionStrides o, bool vectorLoads) =>
+        new(q.Batch, q.Seq, q.Head, k.Batch, k.Seq, k.Head, v.Batch, v.Seq, v.Head, o.Batch, o.Seq, o.Head,
+            shape.SeqQ, shape.SeqK, shape.Heads, shape.Heads / shape.KvHeads, options.ScaleFor(shape.HeadDim), options.Softcap,
+            options.Causal ? 1 : 0, options.WindowLeft, options.WindowRight, vectorLoads ? 1 : 0);
 
     private static void CheckComputeCapability(CudaStream stream)
     {
