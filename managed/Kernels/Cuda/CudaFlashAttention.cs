@@ -135,40 +135,79 @@ public static class CudaFlashAttention
         DeviceBuffer<T> dO, DeviceBuffer<T> dq, DeviceBuffer<T> dk, DeviceBuffer<T> dv, AttentionShape shape, AttentionOptions? options,
         CudaStream stream) where T : unmanaged
     {
-        string storage = CheckCall<T>(shape, options);
-        options ??= AttentionOptions.Default;
-        ArgumentNullException.ThrowIfNull(stream);
-        var tensors = new[]
+        CheckCall<T>(shape, options);
+        foreach ((DeviceBuffer<T>? buffer, long length, string name) in new[]
+                 {
+                     (q, shape.QueryLength, nameof(q)), (k, shape.KeyLength, nameof(k)), (v, shape.ValueLength, nameof(v)),
+                     (o, shape.OutputLength, nameof(o)), (dO, shape.OutputLength, nameof(dO)), (dq, shape.QueryLength, nameof(dq)),
+                     (dk, shape.KeyLength, nameof(dk)), (dv, shape.ValueLength, nameof(dv)),
+                 })
         {
-            (q, shape.QueryLength, nameof(q)), (k, shape.KeyLength, nameof(k)), (v, shape.ValueLength, nameof(v)),
-            (o, shape.OutputLength, nameof(o)), (dO, shape.OutputLength, nameof(dO)), (dq, shape.QueryLength, nameof(dq)),
-            (dk, shape.KeyLength, nameof(dk)), (dv, shape.ValueLength, nameof(dv)),
-        };
-        var pointers = new ulong[tensors.Length];
-        for (int t = 0; t < tensors.Length; t++)
-        {
-            (DeviceBuffer<T>? buffer, long length, string name) = tensors[t];
             ArgumentNullException.ThrowIfNull(buffer, name);
             if (buffer.Length != length)
                 throw new ArgumentException($"{name} has {buffer.Length} elements but the shape needs {length}.", name);
-            pointers[t] = DeviceArguments.Pointer(buffer, stream, name);
         }
+        (AttentionStrides qs, AttentionStrides ks, AttentionStrides vs, AttentionStrides os) = AttentionCall.ContiguousStrides(shape);
+        Backward(q, qs, k, ks, v, vs, o, os, lse, dO, dq, dk, dv, shape, options, stream);
+    }
+
+    /// <summary>Gradients of strided views; each gradient has the strides of its tensor (dq of q, dk of k, dv of v, dO of o).</summary>
+    /// <param name="q">Queries of the forward call.</param>
+    /// <param name="qStrides">Strides of <paramref name="q"/> and <paramref name="dq"/> in elements.</param>
+    /// <param name="k">Keys of the forward call.</param>
+    /// <param name="kStrides">Strides of <paramref name="k"/> and <paramref name="dk"/>.</param>
+    /// <param name="v">Values of the forward call.</param>
+    /// <param name="vStrides">Strides of <paramref name="v"/> and <paramref name="dv"/>.</param>
+    /// <param name="o">The forward output.</param>
+    /// <param name="oStrides">Strides of <paramref name="o"/> and <paramref name="dO"/>.</param>
+    /// <param name="lse">The forward log-sum-exp, dense (Batch, SeqQ, Heads).</param>
+    /// <param name="dO">Gradient of the loss with respect to o.</param>
+    /// <param name="dq">Receives the gradient for q; elements between rows are untouched.</param>
+    /// <param name="dk">Receives the gradient for k.</param>
+    /// <param name="dv">Receives the gradient for v.</param>
+    /// <param name="shape">Sizes of the forward call.</param>
+    /// <param name="options">Options of the forward call; null = <see cref="AttentionOptions.Default"/>.</param>
+    /// <param name="stream">The stream; every buffer must be on its device.</param>
+    /// <exception cref="ArgumentException">As the dense overload; besides, a stride is negative, a view reaches past its
+    /// buffer, or a gradient view overlaps itself. dq, dk and dv may not share a buffer with each other or with an input.
+    /// Nothing is queued.</exception>
+    /// <exception cref="NotSupportedException">As the forward.</exception>
+    public static void Backward<T>(DeviceBuffer<T> q, AttentionStrides qStrides, DeviceBuffer<T> k, AttentionStrides kStrides,
+        DeviceBuffer<T> v, AttentionStrides vStrides, DeviceBuffer<T> o, AttentionStrides oStrides, DeviceBuffer<float> lse,
+        DeviceBuffer<T> dO, DeviceBuffer<T> dq, DeviceBuffer<T> dk, DeviceBuffer<T> dv, AttentionShape shape, AttentionOptions? options,
+        CudaStream stream) where T : unmanaged
+    {
+        string storage = CheckCall<T>(shape, options);
+        options ??= AttentionOptions.Default;
+        ArgumentNullException.ThrowIfNull(stream);
+        // Every tensor with its view: (buffer, strides, seq, heads, name, written).
+        var tensors = new[]
+        {
+            (q, qStrides, shape.SeqQ, shape.Heads, nameof(q), false), (k, kStrides, shape.SeqK, shape.KvHeads, nameof(k), false),
+            (v, vStrides, shape.SeqK, shape.KvHeads, nameof(v), false), (o, oStrides, shape.SeqQ, shape.Heads, nameof(o), false),
+            (dO, oStrides, shape.SeqQ, shape.Heads, nameof(dO), false), (dq, qStrides, shape.SeqQ, shape.Heads, nameof(dq), true),
+            (dk, kStrides, shape.SeqK, shape.KvHeads, nameof(dk), true), (dv, vStrides, shape.SeqK, shape.KvHeads, nameof(dv), true),
+        };
+        var pointers = new ulong[tensors.Length];
+        for (int t = 0; t < tensors.Length; t++)
+            pointers[t] = DeviceArguments.Pointer(tensors[t].Item1, stream, tensors[t].Item5);
+        foreach ((DeviceBuffer<T> buffer, AttentionStrides strides, int seq, int heads, string name, bool written) in tensors)
+            strides.Validate(buffer.Length, shape.Batch, seq, heads, shape.HeadDim, name, isOutput: written);
         ulong pl = DeviceArguments.Pointer(lse, stream, nameof(lse));
         if (lse.Length != shape.RowCount)
             throw new ArgumentException($"lse has {lse.Length} elements but the shape needs {shape.RowCount}.", nameof(lse));
-        const int firstGradient = 5; // dq, dk, dv follow q, k, v, o, dO in tensors
-        for (int g = firstGradient; g < tensors.Length; g++)
-            for (int other = 0; other < tensors.Length; other++)
+        for (int g = 0; g < tensors.Length; g++)
+            for (int other = 0; other < tensors.Length && tensors[g].Item6; other++)
                 if (other != g && ReferenceEquals(tensors[g].Item1, tensors[other].Item1))
                     throw new ArgumentException(
-                        $"{tensors[g].Item3} is the same buffer as {tensors[other].Item3}: each gradient needs a buffer of its own.", tensors[g].Item3);
+                        $"{tensors[g].Item5} is the same buffer as {tensors[other].Item5}: each gradient needs a buffer of its own.", tensors[g].Item5);
         CheckComputeCapability(stream);
         if (shape.RowCount == 0 && shape.KeyLength == 0)
             return;
 
-        (AttentionStrides qs, AttentionStrides ks, AttentionStrides vs, AttentionStrides os) = AttentionCall.ContiguousStrides(shape);
         var arguments = new FlashBackwardKernelArgs(pointers[0], pointers[1], pointers[2], pointers[3], pl, pointers[4],
-            pointers[5], pointers[6], pointers[7], Problem(shape, options, qs, ks, vs, os, VectorLoads(pointers, [qs, ks, vs, os])));
+            pointers[5], pointers[6], pointers[7],
+            Problem(shape, options, qStrides, kStrides, vStrides, oStrides, VectorLoads(pointers, [qStrides, kStrides, vStrides, oStrides])));
         CudaKernelCache kernels = stream.Device.Kernels;
         if (shape.SeqK > 0)
         {

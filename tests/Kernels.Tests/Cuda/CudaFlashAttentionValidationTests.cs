@@ -17,7 +17,8 @@ public class CudaFlashAttentionValidationTests
         CudaFlashAttention.Forward<T>(null!, default, null!, default, null!, default, null!, default, null!, shape, options, null!);
 
     private static void CallBackward<T>(AttentionShape shape, AttentionOptions? options = null) where T : unmanaged =>
-        CudaFlashAttention.Backward<T>(null!, null!, null!, null!, null!, null!, null!, null!, null!, shape, options, null!);
+        CudaFlashAttention.Backward<T>(null!, default, null!, default, null!, default, null!, default, null!, null!, null!, null!, null!,
+            shape, options, null!);
 
     [Test]
     public void ElementTypesOtherThanHalfAndBFloat16AreNotSupported()
@@ -39,6 +40,8 @@ public class CudaFlashAttentionValidationTests
         Assert.That(() => CallBackward<Half>(Supported with { Heads = 65536, KvHeads = 1 }),
             Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("shape").And.Message.Contains("65535"));
         Assert.That(() => CallBackward<Half>(Supported), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("stream"));
+        Assert.That(() => CudaFlashAttention.Backward<Half>(null!, null!, null!, null!, null!, null!, null!, null!, null!, Supported, null, null!),
+            Throws.ArgumentNullException.With.Property("ParamName").EqualTo("q"));
     }
 
     [Test]

@@ -41,6 +41,15 @@ public class EmulatedFlashAttentionBackwardTests
     [Test]
     public void RerunGivesTheSameBits() => Storage.BF16.Run(new RerunCase(AttentionCase.Of("rerun", 1, 97, 97, 4, 2, 64, causal: true)));
 
+    /// <summary>
+    /// q, k and v interleaved per token in one buffer and their gradients into a second buffer with the same strides: the
+    /// strides reach both kernels as given, and both tile loaders run (16-byte loads when aligned, element loads at an
+    /// offset of one element).
+    /// </summary>
+    [Test]
+    public void PackedViewsWithAndWithoutVectorLoads([Values(0, 1)] int offset) =>
+        Storage.F16.Run(new PackedCase(AttentionCase.Of("packed-qkv", 2, 97, 97, 2, 2, 64, causal: true), offset));
+
     [Test]
     public void ArgumentStructMatchesTheKernels() =>
         Assert.That((ulong)Unsafe.SizeOf<FlashBackwardKernelArgs>(), Is.EqualTo(EmulatorMethods.kne_flash_backward_args_bytes()));
@@ -72,6 +81,45 @@ public class EmulatedFlashAttentionBackwardTests
             AttentionInputs<T> x = Case.Inputs<T>(seed: Case.Name.Length * 17);
             (T[] dq, T[] dk, T[] dv) = Gradients(Case, x);
             AttentionChecks.BackwardResult(Case, x, dq, dk, dv, AttentionChecks.BackwardTolerance<T>(), $"emulated {typeof(T).Name} {Case}");
+        }
+    }
+
+    private sealed unsafe record PackedCase(AttentionCase Case, int Offset) : IStorageTest
+    {
+        public void Run<T>() where T : unmanaged
+        {
+            AttentionShape s = Case.Shape;
+            int d = s.HeadDim, width = s.Heads * d, rowWidth = 3 * width, tokens = s.Batch * s.SeqQ;
+            AttentionInputs<T> x = Case.Inputs<T>(seed: 23);
+            var o = new T[s.OutputLength];
+            var lse = new float[s.RowCount];
+            FlashAttention.Forward<T>(x.Q, x.K, x.V, o, lse, s, Case.Options);
+            var packed = new T[tokens * rowWidth];
+            for (int token = 0; token < tokens; token++)
+                for (int part = 0; part < 3; part++)
+                    (part == 0 ? x.Q : part == 1 ? x.K : x.V).AsSpan(token * width, width).CopyTo(packed.AsSpan(token * rowWidth + part * width));
+            var view = new AttentionStrides((long)s.SeqQ * rowWidth, rowWidth, d);
+            (_, _, _, AttentionStrides dense) = AttentionCall.ContiguousStrides(s);
+            using var qkv = new AlignedArray<T>(packed, Offset);
+            using var grads = new AlignedArray<T>(new T[packed.Length], Offset);
+            using var denseO = new AlignedArray<T>(o, Offset);
+            using var dO = new AlignedArray<T>(x.DO, Offset);
+            T* pq = qkv.Pointer, pdq = grads.Pointer;
+            bool vectorLoads = CudaFlashAttention.VectorLoads([(ulong)pq, (ulong)(pq + width), (ulong)(pq + 2 * width), (ulong)denseO.Pointer,
+                (ulong)dO.Pointer], [view, view, view, dense]);
+            Assert.That(vectorLoads, Is.EqualTo(Offset == 0), "16-byte loads exactly when the views are aligned");
+            fixed (float* pl = lse)
+                Emulator.FlashAttentionBackward(pq, pq + width, pq + 2 * width, denseO.Pointer, pl, dO.Pointer, pdq, pdq + width,
+                    pdq + 2 * width, s, Case.Options, Emulator.Flatten(view, view, view, dense), vectorLoads);
+
+            T[] all = grads.ToArray(), dq = new T[s.QueryLength], dk = new T[s.KeyLength], dv = new T[s.ValueLength];
+            for (int token = 0; token < tokens; token++)
+            {
+                all.AsSpan(token * rowWidth, width).CopyTo(dq.AsSpan(token * width));
+                all.AsSpan(token * rowWidth + width, width).CopyTo(dk.AsSpan(token * width));
+                all.AsSpan(token * rowWidth + 2 * width, width).CopyTo(dv.AsSpan(token * width));
+            }
+            AttentionChecks.BackwardResult(Case, x, dq, dk, dv, AttentionChecks.BackwardTolerance<T>(), $"emulated offset {Offset} {Case}");
         }
     }
 
