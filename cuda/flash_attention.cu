@@ -15,11 +15,7 @@
 // 32-key tiles (44 KiB; 64-key tiles would need 72 KiB and the dynamic shared memory opt-in).
 // Difference from the CPU kernel: a NaN in v of a masked key inside a visited tile reaches the rows of that
 // tile through 0 * NaN in the MMA (the CPU skips masked keys); infinite inputs are unsupported on both.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <mma.h>
-
-#include "float_storage.cuh"
+#include "flash_attention_tiles.cuh"
 
 namespace kn {
 
@@ -30,75 +26,19 @@ struct FlashForwardArgs {
   const void* v;  // (batch, seq_k, heads / group, head_dim)
   void* o;        // (batch, seq_q, heads, head_dim)
   float* lse;     // (batch, seq_q, heads), dense
-  long long q_batch, q_seq, q_head;
-  long long k_batch, k_seq, k_head;
-  long long v_batch, v_seq, v_head;
-  long long o_batch, o_seq, o_head;
-  int seq_q;
-  int seq_k;
-  int heads;
-  int group;         // query heads per kv head
-  float scale;
-  float softcap;     // 0 = none
-  int causal;
-  int window_left;   // -1 = unlimited
-  int window_right;  // -1 = unlimited
-  int vector_loads;  // 1: every base pointer and stride allows 16-byte loads of 8 elements
+  FlashProblem problem;
 };
-
-constexpr int kFlashWarps = 4;
-constexpr int kFlashThreads = kFlashWarps * 32;
-constexpr int kFlashBlockM = kFlashWarps * 16;
 
 template <int D>
 struct FlashTile {
   static_assert(D == 64 || D == 128, "head dims 64 and 128");
   static constexpr int kBlockN = D == 64 ? 64 : 32;
-  unsigned short q[kFlashBlockM * D];  // (64 rows, D)
-  unsigned short k[kBlockN * D];       // (kBlockN keys, D)
-  unsigned short v[kBlockN * D];       // (kBlockN keys, D)
-  float s[kFlashWarps][16 * kBlockN];  // per warp (16 rows, kBlockN) scores; then (16, 16) P V tiles
+  unsigned short q[kFlashBlockM * D];           // (64 rows, D)
+  unsigned short k[kBlockN * D];                // (kBlockN keys, D)
+  unsigned short v[kBlockN * D];                // (kBlockN keys, D)
+  float s[kFlashWarps][16 * kBlockN];           // per warp (16 rows, kBlockN) scores; then (16, 16) P V tiles
   unsigned short p[kFlashWarps][16 * kBlockN];  // per warp (16 rows, kBlockN) probabilities
 };
-
-template <class S> struct MmaInput;
-template <> struct MmaInput<F16Storage> { using Type = __half; };
-template <> struct MmaInput<BF16Storage> { using Type = __nv_bfloat16; };
-
-// The keys query row i sees, [lo, hi] within [0, seq_k); empty when lo > hi. Both ends grow with i.
-struct VisibleKeys {
-  long long lo, hi;
-  __device__ VisibleKeys(const FlashForwardArgs& a, long long i) {
-    const long long diag = i + a.seq_k - a.seq_q;
-    lo = 0;
-    hi = a.seq_k - 1;
-    if (a.causal && diag < hi) hi = diag;
-    if (a.window_right >= 0 && diag + a.window_right < hi) hi = diag + a.window_right;
-    if (a.window_left >= 0 && diag - a.window_left > lo) lo = diag - a.window_left;
-  }
-};
-
-// Copies `count` rows of D elements (row stride `stride`) into a dense (kRows, D) tile; rows past
-// `count` become zeros, so masked probabilities multiply zeros, never stale shared memory.
-template <int D, int kRows>
-__device__ __forceinline__ void LoadRows(unsigned short* tile, const unsigned short* src, long long stride, int count,
-                                         bool vector_loads) {
-  constexpr int kChunksPerRow = D / 8;
-  for (int c = threadIdx.x; c < kRows * kChunksPerRow; c += kFlashThreads) {
-    const int row = c / kChunksPerRow, col = c % kChunksPerRow * 8;
-    uint4 chunk = make_uint4(0, 0, 0, 0);
-    if (row < count) {
-      const unsigned short* p = src + row * stride + col;
-      if (vector_loads) {
-        chunk = *reinterpret_cast<const uint4*>(p);
-      } else {
-        chunk = make_uint4(p[0] | static_cast<unsigned>(p[1]) << 16, p[2] | static_cast<unsigned>(p[3]) << 16,
-                           p[4] | static_cast<unsigned>(p[5]) << 16, p[6] | static_cast<unsigned>(p[7]) << 16);
-      }
-    }
-    *reinterpret_cast<uint4*>(tile + row * D + col) = chunk;
-  }
-}
 
 template <class S, int D>
 __global__ void __launch_bounds__(kFlashThreads) flash_attention_forward(FlashForwardArgs args) {
@@ -111,21 +51,25 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_forward(FlashFo
   constexpr float kLn2 = 0.6931471805599453f;
   const float kMinusInf = __uint_as_float(0xFF800000u);
   __shared__ __align__(32) Tile tile;
+  const FlashProblem& problem = args.problem;
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int m0 = blockIdx.x * kFlashBlockM, head = blockIdx.y, batch = blockIdx.z;
-  const int kv_head = head / args.group;
-  const unsigned short* q = static_cast<const unsigned short*>(args.q) + batch * args.q_batch + head * args.q_head;
-  const unsigned short* k = static_cast<const unsigned short*>(args.k) + batch * args.k_batch + kv_head * args.k_head;
-  const unsigned short* v = static_cast<const unsigned short*>(args.v) + batch * args.v_batch + kv_head * args.v_head;
-  const int block_rows = args.seq_q - m0 < kFlashBlockM ? args.seq_q - m0 : kFlashBlockM;
-  LoadRows<D, kFlashBlockM>(tile.q, q + m0 * args.q_seq, args.q_seq, block_rows, args.vector_loads != 0);
+  const int kv_head = head / problem.group;
+  const unsigned short* q =
+      static_cast<const unsigned short*>(args.q) + batch * problem.q_batch + head * problem.q_head;
+  const unsigned short* k =
+      static_cast<const unsigned short*>(args.k) + batch * problem.k_batch + kv_head * problem.k_head;
+  const unsigned short* v =
+      static_cast<const unsigned short*>(args.v) + batch * problem.v_batch + kv_head * problem.v_head;
+  const int block_rows = problem.seq_q - m0 < kFlashBlockM ? problem.seq_q - m0 : kFlashBlockM;
+  LoadRows<D, kFlashBlockM>(tile.q, q + m0 * problem.q_seq, problem.q_seq, block_rows, problem.vector_loads != 0);
 
   // This lane's query row and half of it (columns of S and P, and of O).
   const int r = lane / 2, half = lane % 2;
   const int i = m0 + warp * 16 + r;
-  const VisibleKeys keys(args, i);
-  const bool row_valid = i < args.seq_q;
+  const VisibleKeys keys(problem, i);
+  const bool row_valid = i < problem.seq_q;
   float row_max = kMinusInf, row_sum = 0.0f;  // log2 domain; row_sum covers this lane's columns
   float acc[D / 2];                           // O row i, columns dt * 16 + half * 8 + (0..7) at dt * 8
 #pragma unroll
@@ -134,38 +78,25 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_forward(FlashFo
   const In* q_warp = reinterpret_cast<const In*>(tile.q + warp * 16 * D);
   float* s_warp = tile.s[warp];
   unsigned short* p_warp = tile.p[warp];
-  const VisibleKeys first(args, m0), last(args, m0 + block_rows - 1);  // the block's keys: masks grow with i
+  const VisibleKeys first(problem, m0), last(problem, m0 + block_rows - 1);  // the block's keys: masks grow with i
   const long long key_end = first.lo <= last.hi ? last.hi + 1 : 0;
   for (long long n0 = first.lo / kBlockN * kBlockN; n0 < key_end; n0 += kBlockN) {
     __syncthreads();  // every warp is done with the previous K/V tile (and the Q tile is written)
-    const int tile_keys = args.seq_k - n0 < kBlockN ? static_cast<int>(args.seq_k - n0) : kBlockN;
-    LoadRows<D, kBlockN>(tile.k, k + n0 * args.k_seq, args.k_seq, tile_keys, args.vector_loads != 0);
-    LoadRows<D, kBlockN>(tile.v, v + n0 * args.v_seq, args.v_seq, tile_keys, args.vector_loads != 0);
+    const int tile_keys = problem.seq_k - n0 < kBlockN ? static_cast<int>(problem.seq_k - n0) : kBlockN;
+    LoadRows<D, kBlockN>(tile.k, k + n0 * problem.k_seq, problem.k_seq, tile_keys, problem.vector_loads != 0);
+    LoadRows<D, kBlockN>(tile.v, v + n0 * problem.v_seq, problem.v_seq, tile_keys, problem.vector_loads != 0);
     __syncthreads();
 
-    // S (16, kBlockN) = Q_warp K^T: K's rows are B's columns, so K read column-major is B.
-#pragma unroll
-    for (int nt = 0; nt < kBlockN / 16; ++nt) {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> s_frag;
-      wmma::fill_fragment(s_frag, 0.0f);
-#pragma unroll
-      for (int kt = 0; kt < D / 16; ++kt) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, In, wmma::row_major> q_frag;
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, In, wmma::col_major> k_frag;
-        wmma::load_matrix_sync(q_frag, q_warp + kt * 16, D);
-        wmma::load_matrix_sync(k_frag, reinterpret_cast<const In*>(tile.k + nt * 16 * D + kt * 16), D);
-        wmma::mma_sync(s_frag, q_frag, k_frag, s_frag);
-      }
-      wmma::store_matrix_sync(s_warp + nt * 16, s_frag, kBlockN, wmma::mem_row_major);
-    }
+    // S (16, kBlockN) = Q_warp K^T.
+    ProductWithRows<In, D, kBlockN>(q_warp, tile.k, s_warp);
     __syncwarp();
 
     // Online softmax over this lane's half row; the lane pair agrees on the max through one shuffle. Scores are
     // read from shared memory twice (max, then exponentials) rather than held: registers go to the O row.
     const auto score_log2 = [&](int col) {
       const long long j = n0 + col;
-      float x = s_warp[r * kBlockN + col] * args.scale;
-      if (args.softcap > 0.0f) x = args.softcap * tanhf(x / args.softcap);
+      float x = s_warp[r * kBlockN + col] * problem.scale;
+      if (problem.softcap > 0.0f) x = problem.softcap * tanhf(x / problem.softcap);
       return row_valid && j >= keys.lo && j <= keys.hi ? x * kLog2e : kMinusInf;
     };
     float tile_max = kMinusInf;
@@ -216,13 +147,14 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_forward(FlashFo
   if (!row_valid) return;
   const bool empty = row_max == kMinusInf;
   const float inverse = empty ? 0.0f : 1.0f / row_sum;
-  unsigned short* o = static_cast<unsigned short*>(args.o) + batch * args.o_batch + i * args.o_seq + head * args.o_head;
+  unsigned short* o =
+      static_cast<unsigned short*>(args.o) + batch * problem.o_batch + i * problem.o_seq + head * problem.o_head;
 #pragma unroll
   for (int dt = 0; dt < D / 16; ++dt)
 #pragma unroll
     for (int j = 0; j < 8; ++j) o[dt * 16 + half * 8 + j] = S::FromFloat(acc[dt * 8 + j] * inverse);
   if (half == 0)
-    args.lse[(static_cast<long long>(batch) * args.seq_q + i) * args.heads + head] =
+    args.lse[(static_cast<long long>(batch) * problem.seq_q + i) * problem.heads + head] =
         empty ? kMinusInf : (row_max + log2f(row_sum)) * kLn2;
 }
 

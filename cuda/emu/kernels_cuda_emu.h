@@ -109,6 +109,15 @@ KNE_API kne_status kne_flash_attention_forward(kne_dtype dtype, const void* q, c
                                                uint32_t heads, uint32_t kv_heads, uint32_t head_dim,
                                                const int64_t* strides, float scale, float softcap, int32_t causal,
                                                int32_t window_left, int32_t window_right, int32_t vector_loads);
+/* kn::flash_attention_backward_dkdv<S, head_dim> on grid (ceil(seq_k / 64), kv_heads, batch), then
+ * kn::flash_attention_backward_dq<S, head_dim> on grid (ceil(seq_q / 64), heads, batch), 128 threads each. Strides as
+ * the forward's; dq, dk, dv and d_o share those of q, k, v and o. */
+KNE_API kne_status kne_flash_attention_backward(kne_dtype dtype, const void* q, const void* k, const void* v,
+                                                const void* o, const float* lse, const void* d_o, void* dq, void* dk,
+                                                void* dv, uint32_t batch, uint32_t seq_q, uint32_t seq_k,
+                                                uint32_t heads, uint32_t kv_heads, uint32_t head_dim,
+                                                const int64_t* strides, float scale, float softcap, int32_t causal,
+                                                int32_t window_left, int32_t window_right, int32_t vector_loads);
 /* kn::lowrank_m_q: p (rows, rank) = m (rows, cols; row stride ld) q (cols, rank). */
 KNE_API kne_status kne_lowrank_m_q(const float* m, const float* q, float* p, uint64_t rows, uint64_t cols, uint64_t ld,
                                    uint32_t rank, uint32_t grid_x, uint32_t block_x);
@@ -129,6 +138,8 @@ KNE_API uint64_t kne_topk_args_bytes(void);
 KNE_API uint64_t kne_feedback_args_bytes(void);
 KNE_API uint64_t kne_merge_args_bytes(void);
 KNE_API uint64_t kne_flash_forward_args_bytes(void);
+/* sizeof kn::FlashBackwardArgs. */
+KNE_API uint64_t kne_flash_backward_args_bytes(void);
 KNE_API uint64_t kne_lowrank_args_bytes(void);
 KNE_API uint64_t kne_orthonormalize_args_bytes(void);
 /* Fused all-reduce (Sum) + residual add + RMSNorm (kn::fused_allreduce_norm_{one,two}_shot) on `world` (1..8)

@@ -49,6 +49,11 @@ internal static class CudaKernelSources
     internal static CudaProgramSource FlashAttention => Load("flash_attention.cu",
         from s in Storages.Skip(1) from d in CudaFlashAttention.HeadDims select $"kn::flash_attention_forward<{s}, {d}>");
 
+    /// <summary>flash_attention_backward.cu: the dK/dV and dQ kernels for f16 and bf16 at head dims 64 and 128.</summary>
+    internal static CudaProgramSource FlashAttentionBackward => Load("flash_attention_backward.cu",
+        from kernel in new[] { "kn::flash_attention_backward_dkdv", "kn::flash_attention_backward_dq" }
+        from s in Storages.Skip(1) from d in CudaFlashAttention.HeadDims select $"{kernel}<{s}, {d}>");
+
     /// <summary>powersgd.cu: the two products and the orthogonalisation.</summary>
     internal static CudaProgramSource PowerSgd => Load("powersgd.cu", ["kn::lowrank_m_q", "kn::lowrank_mt_p", "kn::orthonormalize_columns"]);
 
@@ -57,7 +62,7 @@ internal static class CudaKernelSources
         from kernel in new[] { "kn::fused_allreduce_norm_one_shot", "kn::fused_allreduce_norm_two_shot" } from s in Storages select $"{kernel}<{s}>");
 
     /// <summary>Every kernel program of cuda/, with the name expressions the library launches.</summary>
-    public static IReadOnlyList<CudaProgramSource> All => [Reduce, Convert, RmsNorm, OneBit, TopK, ErrorFeedback, AttentionMerge, FlashAttention, PowerSgd, FusedAllReduceNorm];
+    public static IReadOnlyList<CudaProgramSource> All => [Reduce, Convert, RmsNorm, OneBit, TopK, ErrorFeedback, AttentionMerge, FlashAttention, FlashAttentionBackward, PowerSgd, FusedAllReduceNorm];
 
     private static CudaProgramSource Load(string fileName, IEnumerable<string> nameExpressions)
     {

@@ -46,12 +46,22 @@ internal readonly record struct LowRankKernelArgs(ulong M, ulong In, ulong Out, 
 [StructLayout(LayoutKind.Sequential)]
 internal readonly record struct OrthonormalizeKernelArgs(ulong P, ulong Rows, uint Rank, float Eps);
 
-/// <summary>kn::FlashForwardArgs (cuda/flash_attention.cu): {batch, seq, head} element strides of q, k, v and o.</summary>
+/// <summary>kn::FlashProblem (cuda/flash_attention_tiles.cuh): {batch, seq, head} element strides of q, k, v and o, sizes,
+/// options.</summary>
 [StructLayout(LayoutKind.Sequential)]
-internal readonly record struct FlashForwardKernelArgs(ulong Q, ulong K, ulong V, ulong O, ulong Lse,
+internal readonly record struct FlashProblemKernelArgs(
     long QBatch, long QSeq, long QHead, long KBatch, long KSeq, long KHead,
     long VBatch, long VSeq, long VHead, long OBatch, long OSeq, long OHead,
     int SeqQ, int SeqK, int Heads, int Group, float Scale, float Softcap, int Causal, int WindowLeft, int WindowRight, int VectorLoads);
+
+/// <summary>kn::FlashForwardArgs (cuda/flash_attention.cu).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct FlashForwardKernelArgs(ulong Q, ulong K, ulong V, ulong O, ulong Lse, FlashProblemKernelArgs Problem);
+
+/// <summary>kn::FlashBackwardArgs (cuda/flash_attention_backward.cu); dq, dk, dv and dO take the strides of q, k, v and o.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct FlashBackwardKernelArgs(ulong Q, ulong K, ulong V, ulong O, ulong Lse, ulong DO,
+    ulong DQ, ulong DK, ulong DV, FlashProblemKernelArgs Problem);
 
 /// <summary>kn::FusedNormArgs (cuda/fused_allreduce_norm.cu): every rank's workspace address as this rank maps it, then the
 /// rank's own buffers, shape and synchronisation settings.</summary>

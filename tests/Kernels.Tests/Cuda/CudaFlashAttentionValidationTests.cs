@@ -16,11 +16,32 @@ public class CudaFlashAttentionValidationTests
     private static void Call<T>(AttentionShape shape, AttentionOptions? options = null) where T : unmanaged =>
         CudaFlashAttention.Forward<T>(null!, default, null!, default, null!, default, null!, default, null!, shape, options, null!);
 
+    private static void CallBackward<T>(AttentionShape shape, AttentionOptions? options = null) where T : unmanaged =>
+        CudaFlashAttention.Backward<T>(null!, default, null!, default, null!, default, null!, default, null!, null!, null!, null!, null!,
+            shape, options, null!);
+
     [Test]
     public void ElementTypesOtherThanHalfAndBFloat16AreNotSupported()
     {
         Assert.That(() => Call<float>(Supported), Throws.TypeOf<NotSupportedException>().With.Message.Contains("CudaConversion"));
         Assert.That(() => Call<int>(Supported), Throws.TypeOf<NotSupportedException>());
+        Assert.That(() => CallBackward<float>(Supported), Throws.TypeOf<NotSupportedException>().With.Message.Contains("CudaConversion"));
+    }
+
+    [Test]
+    public void BackwardChecksShapeOptionsHeadDimsStreamAndBuffersInThatOrder()
+    {
+        Assert.That(() => CallBackward<Half>(Supported with { KvHeads = 3 }),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("shape").And.Message.Contains("multiple"));
+        Assert.That(() => CallBackward<BFloat16>(Supported, new AttentionOptions { Softcap = -1 }),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("options"));
+        Assert.That(() => CallBackward<Half>(Supported with { HeadDim = 96, ValueHeadDim = 96 }),
+            Throws.ArgumentException.With.Property("ParamName").EqualTo("shape").And.Message.Contains("64 or 128"));
+        Assert.That(() => CallBackward<Half>(Supported with { Heads = 65536, KvHeads = 1 }),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("shape").And.Message.Contains("65535"));
+        Assert.That(() => CallBackward<Half>(Supported), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("stream"));
+        Assert.That(() => CudaFlashAttention.Backward<Half>(null!, null!, null!, null!, null!, null!, null!, null!, null!, Supported, null, null!),
+            Throws.ArgumentNullException.With.Property("ParamName").EqualTo("q"));
     }
 
     [Test]

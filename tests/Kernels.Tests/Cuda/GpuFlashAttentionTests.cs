@@ -61,12 +61,13 @@ public class GpuFlashAttentionTests : GpuFixture
             lse.CopyTo(hostLse);
             AttentionChecks.ForwardResult(Case, x, hostO, hostLse, $"GPU {typeof(T).Name} {Case}");
         }
+    }
 
-        private static DeviceBuffer<T> Upload<T>(CudaDevice device, T[] values) where T : unmanaged
-        {
-            var buffer = DeviceBuffer<T>.Allocate(device, values.Length);
-            buffer.CopyFrom(values);
-            return buffer;
-        }
+    /// <summary>A device copy of <paramref name="values"/>.</summary>
+    internal static DeviceBuffer<T> Upload<T>(CudaDevice device, T[] values) where T : unmanaged
+    {
+        var buffer = DeviceBuffer<T>.Allocate(device, values.Length);
+        buffer.CopyFrom(values);
+        return buffer;
     }
 }
