@@ -8,6 +8,12 @@ namespace Kernels.Attention;
 /// </summary>
 internal sealed class AttentionCall
 {
+    /// <param name="shape">The validated problem shape.</param>
+    /// <param name="options">Scale, mask, window and softcap.</param>
+    /// <param name="q">Strides of q.</param>
+    /// <param name="k">Strides of k.</param>
+    /// <param name="v">Strides of v.</param>
+    /// <param name="o">Strides of o.</param>
     /// <param name="outputIsContiguous">Whether the caller's o is dense, when <paramref name="o"/> is a view of it that
     /// reorders rows (see <see cref="GroupedDecode"/>); null = whether <paramref name="o"/> is dense.</param>
     internal AttentionCall(AttentionShape shape, AttentionOptions options,
