@@ -99,6 +99,17 @@ KN_API kn_status kn_rms_norm(kn_dtype dtype, const void* x, const void* weight, 
  * x, residual, y: (rows, cols); weight: (cols). y may alias x exactly. */
 KN_API kn_status kn_add_rms_norm(kn_dtype dtype, const void* x, void* residual, const void* weight,
                                  void* y, size_t rows, size_t cols, float eps);
+/* kn_add_rms_norm for rows whose results other readers fetch soon (the fused all-reduce + RMSNorm):
+ * bit-identical residual and y, and each row's updated residual and y are also written to
+ * residual_copy and y_copy, (rows, cols), with regular stores, while y itself is written with
+ * non-temporal stores (no write-allocate read; it leaves the cache: for large outputs only).
+ * y_copy may alias x exactly; no other overlap. */
+KN_API kn_status kn_add_rms_norm_publish(kn_dtype dtype, const void* x, void* residual,
+                                         const void* weight, void* y, void* y_copy,
+                                         void* residual_copy, size_t rows, size_t cols, float eps);
+/* dst = src, an exact copy of `bytes` bytes written with non-temporal stores (no write-allocate
+ * read; dst leaves the cache): for large outputs not read again soon. No overlap. */
+KN_API kn_status kn_stream_copy(void* dst, const void* src, size_t bytes);
 
 /* ---- compress: gradient compression building blocks ---------------------------------------- */
 /* All f32. Magnitude order: |x| compared as its IEEE bit pattern with the sign cleared, which orders

@@ -21,7 +21,8 @@ namespace kn {
 //   12 MiB (6 MiB per call, 24 MiB working set fits L3): regular 86-117% vs NT 85-90%
 //   8 and 4 MiB: NT 2-8 points slower than regular stores; 64 KiB / 1 row unchanged (plain path).
 // 8 MiB: the 2-thread working set (x + y) then reaches the 32 MiB L3.
-// add_rms_norm keeps regular stores (98-115% of STREAM already).
+// add_rms_norm keeps regular stores (98-115% of STREAM already); add_rms_norm_publish, the form for
+// the fused all-reduce, streams y whatever its size: its caller chooses it only for large outputs.
 constexpr size_t kRmsNormStreamMinBytes = size_t{8} << 20;
 
 struct NormParams {
@@ -33,6 +34,8 @@ struct NormParams {
   size_t rows;
   size_t cols;
   float eps;
+  void* y_copy = nullptr;         // (rows, cols); add_rms_norm_publish only, may alias x exactly
+  void* residual_copy = nullptr;  // (rows, cols); add_rms_norm_publish only
 };
 
 }  // namespace kn

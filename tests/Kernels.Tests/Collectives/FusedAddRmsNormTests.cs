@@ -38,6 +38,23 @@ public class FusedAddRmsNormTests
         Storage.BF16.Run(new FusedCheck(job, [(97, 1000)]));
     }
 
+    /// <summary>
+    /// Inputs of at least <see cref="Kernels.Collectives.Algorithms.FusedAddRmsNorm.StreamMinBytes"/> write y and the residual with
+    /// non-temporal stores: odd widths, several rounds through 4 MiB slots with a partial last one, y apart and y over x.
+    /// </summary>
+    [TestCase(2), TestCase(3), CancelAfter(180_000)]
+    public void Large_inputs_on_the_streaming_path_equal_the_unfused_pair_bit_for_bit(int size)
+    {
+        var options = new CommunicatorOptions { Algorithm = CollectiveAlgorithm.TwoShot, Timeout = TimeSpan.FromSeconds(60), Debug = false };
+        using var job = new TestJob(size, options);
+        const long minBytes = Kernels.Collectives.Algorithms.FusedAddRmsNorm.StreamMinBytes;
+        int f32Rows = (int)(minBytes / (4 * 4099)) + 3, bf16Rows = (int)(minBytes / (2 * 4097)) + 1;
+        Assert.That((long)f32Rows * 4099 * 4, Is.GreaterThanOrEqualTo(minBytes));
+        Storage.F32.Run(new FusedCheck(job, [(f32Rows, 4099)]));
+        Storage.F32.Run(new FusedCheck(job, [(f32Rows, 4099)], outputOverX: true));
+        Storage.BF16.Run(new FusedCheck(job, [(bf16Rows, 4097)]));
+    }
+
     [Test, CancelAfter(30_000)]
     public void Rows_too_wide_for_the_staging_slot_are_rejected_before_sending()
     {
@@ -90,7 +107,8 @@ public class FusedAddRmsNormTests
         Assert.That(failures, Has.All.TypeOf<CollectiveMismatchException>().With.Property("Field").EqualTo("Parameter"));
     }
 
-    private sealed class FusedCheck(TestJob job, (int Rows, int Cols)[]? shapes = null) : IStorageTest
+    /// <summary>With <paramref name="outputOverX"/>, y is exactly x (allowed: the fused op reads a block of x before writing it).</summary>
+    private sealed class FusedCheck(TestJob job, (int Rows, int Cols)[]? shapes = null, bool outputOverX = false) : IStorageTest
     {
         public void Run<T>() where T : unmanaged
         {
@@ -104,7 +122,7 @@ public class FusedAddRmsNormTests
                 {
                     T[] x = CollectiveData.Input<T>(comm.Rank, rows * cols);
                     T[] residual = CollectiveData.Input<T>(99, rows * cols, seed: 3);
-                    var y = new T[rows * cols];
+                    T[] y = outputOverX ? x : new T[rows * cols];
                     comm.AllReduceAddRmsNorm<T>(x, residual, weight, y, cols, Eps);
                     fused[comm.Rank] = (y, residual);
 
