@@ -56,12 +56,9 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_forward(FlashFo
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int m0 = blockIdx.x * kFlashBlockM, head = blockIdx.y, batch = blockIdx.z;
   const int kv_head = head / problem.group;
-  const unsigned short* q =
-      static_cast<const unsigned short*>(args.q) + batch * problem.q_batch + head * problem.q_head;
-  const unsigned short* k =
-      static_cast<const unsigned short*>(args.k) + batch * problem.k_batch + kv_head * problem.k_head;
-  const unsigned short* v =
-      static_cast<const unsigned short*>(args.v) + batch * problem.v_batch + kv_head * problem.v_head;
+  const unsigned short* q = HeadStart(args.q, batch, problem.q_batch, head, problem.q_head);
+  const unsigned short* k = HeadStart(args.k, batch, problem.k_batch, kv_head, problem.k_head);
+  const unsigned short* v = HeadStart(args.v, batch, problem.v_batch, kv_head, problem.v_head);
   const int block_rows = problem.seq_q - m0 < kFlashBlockM ? problem.seq_q - m0 : kFlashBlockM;
   LoadRows<D, kFlashBlockM>(tile.q, q + m0 * problem.q_seq, problem.q_seq, block_rows, problem.vector_loads != 0);
 
@@ -78,14 +75,9 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_forward(FlashFo
   const In* q_warp = reinterpret_cast<const In*>(tile.q + warp * 16 * D);
   float* s_warp = tile.s[warp];
   unsigned short* p_warp = tile.p[warp];
-  const VisibleKeys first(problem, m0), last(problem, m0 + block_rows - 1);  // the block's keys: masks grow with i
-  const long long key_end = first.lo <= last.hi ? last.hi + 1 : 0;
-  for (long long n0 = first.lo / kBlockN * kBlockN; n0 < key_end; n0 += kBlockN) {
-    __syncthreads();  // every warp is done with the previous K/V tile (and the Q tile is written)
-    const int tile_keys = problem.seq_k - n0 < kBlockN ? static_cast<int>(problem.seq_k - n0) : kBlockN;
-    LoadRows<D, kBlockN>(tile.k, k + n0 * problem.k_seq, problem.k_seq, tile_keys, problem.vector_loads != 0);
-    LoadRows<D, kBlockN>(tile.v, v + n0 * problem.v_seq, problem.v_seq, tile_keys, problem.vector_loads != 0);
-    __syncthreads();
+  const BlockKeyTiles keys_of_block = BlockKeyTiles::Of<kBlockN>(problem, m0, block_rows);
+  for (long long n0 = keys_of_block.begin; n0 < keys_of_block.end; n0 += kBlockN) {
+    LoadKeyValueTiles<D, kBlockN>(tile.k, tile.v, k, v, problem, n0);
 
     // S (16, kBlockN) = Q_warp K^T.
     ProductWithRows<In, D, kBlockN>(q_warp, tile.k, s_warp);

@@ -168,10 +168,8 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_backward_dkdv(F
   const int n0 = blockIdx.x * kFlashBlockM, kv_head = blockIdx.y, batch = blockIdx.z;
   const int block_keys = problem.seq_k - n0 < kFlashBlockM ? problem.seq_k - n0 : kFlashBlockM;
   const long long n_last = n0 + block_keys - 1;
-  const unsigned short* k =
-      static_cast<const unsigned short*>(args.k) + batch * problem.k_batch + kv_head * problem.k_head;
-  const unsigned short* v =
-      static_cast<const unsigned short*>(args.v) + batch * problem.v_batch + kv_head * problem.v_head;
+  const unsigned short* k = HeadStart(args.k, batch, problem.k_batch, kv_head, problem.k_head);
+  const unsigned short* v = HeadStart(args.v, batch, problem.v_batch, kv_head, problem.v_head);
   LoadRows<D, kFlashBlockM>(tile.k, k + n0 * problem.k_seq, problem.k_seq, block_keys, problem.vector_loads != 0);
   LoadRows<D, kFlashBlockM>(tile.v, v + n0 * problem.v_seq, problem.v_seq, block_keys, problem.vector_loads != 0);
 
@@ -187,10 +185,8 @@ __global__ void __launch_bounds__(kFlashThreads) flash_attention_backward_dkdv(F
   unsigned short* p_warp = tile.p[warp];
 
   for (int head = kv_head * problem.group; head < (kv_head + 1) * problem.group; ++head) {
-    const unsigned short* q =
-        static_cast<const unsigned short*>(args.q) + batch * problem.q_batch + head * problem.q_head;
-    const unsigned short* d_o =
-        static_cast<const unsigned short*>(args.d_o) + batch * problem.o_batch + head * problem.o_head;
+    const unsigned short* q = HeadStart(args.q, batch, problem.q_batch, head, problem.q_head);
+    const unsigned short* d_o = HeadStart(args.d_o, batch, problem.o_batch, head, problem.o_head);
     for (int m0 = 0; m0 < problem.seq_q; m0 += kRows) {
       const int tile_rows = problem.seq_q - m0 < kRows ? problem.seq_q - m0 : kRows;
       const VisibleKeys first(problem, m0), last(problem, m0 + tile_rows - 1);  // masks grow with the row
@@ -262,14 +258,10 @@ __global__ void __launch_bounds__(kFlashThreads, 1) flash_attention_backward_dq(
   const int warp = threadIdx.x / 32, r = threadIdx.x % 32 / 2, half = threadIdx.x % 2;
   const int m0 = blockIdx.x * kFlashBlockM, head = blockIdx.y, batch = blockIdx.z;
   const int kv_head = head / problem.group;
-  const unsigned short* q =
-      static_cast<const unsigned short*>(args.q) + batch * problem.q_batch + head * problem.q_head;
-  const unsigned short* d_o =
-      static_cast<const unsigned short*>(args.d_o) + batch * problem.o_batch + head * problem.o_head;
-  const unsigned short* k =
-      static_cast<const unsigned short*>(args.k) + batch * problem.k_batch + kv_head * problem.k_head;
-  const unsigned short* v =
-      static_cast<const unsigned short*>(args.v) + batch * problem.v_batch + kv_head * problem.v_head;
+  const unsigned short* q = HeadStart(args.q, batch, problem.q_batch, head, problem.q_head);
+  const unsigned short* d_o = HeadStart(args.d_o, batch, problem.o_batch, head, problem.o_head);
+  const unsigned short* k = HeadStart(args.k, batch, problem.k_batch, kv_head, problem.k_head);
+  const unsigned short* v = HeadStart(args.v, batch, problem.v_batch, kv_head, problem.v_head);
   const int block_rows = problem.seq_q - m0 < kFlashBlockM ? problem.seq_q - m0 : kFlashBlockM;
   LoadRows<D, kFlashBlockM>(tile.q, q + m0 * problem.q_seq, problem.q_seq, block_rows, problem.vector_loads != 0);
   LoadRows<D, kFlashBlockM>(tile.d_o, d_o + m0 * problem.o_seq, problem.o_seq, block_rows, problem.vector_loads != 0);
@@ -283,14 +275,9 @@ __global__ void __launch_bounds__(kFlashThreads, 1) flash_attention_backward_dq(
   float* s_warp = tile.s[warp];
   unsigned short* p_warp = tile.p[warp];
 
-  const VisibleKeys first(problem, m0), last(problem, m0 + block_rows - 1);  // the block's keys: masks grow with i
-  const long long key_end = first.lo <= last.hi ? last.hi + 1 : 0;
-  for (long long n0 = first.lo / kKeys * kKeys; n0 < key_end; n0 += kKeys) {
-    __syncthreads();  // every warp is done with the previous K/V tile (and the Q, dO tiles are written)
-    const int tile_keys = problem.seq_k - n0 < kKeys ? static_cast<int>(problem.seq_k - n0) : kKeys;
-    LoadRows<D, kKeys>(tile.k, k + n0 * problem.k_seq, problem.k_seq, tile_keys, problem.vector_loads != 0);
-    LoadRows<D, kKeys>(tile.v, v + n0 * problem.v_seq, problem.v_seq, tile_keys, problem.vector_loads != 0);
-    __syncthreads();
+  const BlockKeyTiles keys_of_block = BlockKeyTiles::Of<kKeys>(problem, m0, block_rows);
+  for (long long n0 = keys_of_block.begin; n0 < keys_of_block.end; n0 += kKeys) {
+    LoadKeyValueTiles<D, kKeys>(tile.k, tile.v, k, v, problem, n0);
 
     // S (16, kKeys) = Q_warp K^T and dP (16, kKeys) = dO_warp V^T: K's and V's rows are B's columns.
     float p[kPerLane], slope[kPerLane];

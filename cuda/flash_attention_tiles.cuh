@@ -1,6 +1,6 @@
 // Pieces shared by the FlashAttention kernels (flash_attention.cu, flash_attention_backward.cu): the block shape,
-// the WMMA input type of a storage policy, the visible key range of a query row, the tile loader and the warp product
-// A B^T.
+// the WMMA input type of a storage policy, the visible key range of a query row and of a query block, a head's start,
+// the tile loaders and the warp product A B^T.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -58,6 +58,12 @@ struct VisibleKeys {
   }
 };
 
+// The first element of one (batch, head) of a strided q, k, v, o or d_o tensor.
+__device__ __forceinline__ const unsigned short* HeadStart(const void* tensor, int batch, long long batch_stride, int head,
+                                                           long long head_stride) {
+  return static_cast<const unsigned short*>(tensor) + batch * batch_stride + head * head_stride;
+}
+
 // Copies `count` rows of D elements (row stride `stride`) into a dense (kRows, D) tile; rows past
 // `count` become zeros, so masked probabilities multiply zeros, never stale shared memory.
 template <int D, int kRows>
@@ -78,6 +84,31 @@ __device__ __forceinline__ void LoadRows(unsigned short* tile, const unsigned sh
     }
     *reinterpret_cast<uint4*>(tile + row * D + col) = chunk;
   }
+}
+
+// The key tiles of kKeys a block of query rows [m0, m0 + rows) visits: from the tile holding the first row's first
+// visible key up to the last row's last visible key (masks grow with the row); empty (begin >= end) when no row sees a
+// key. Every thread computes the same range.
+struct BlockKeyTiles {
+  long long begin, end;
+  template <int kKeys>
+  __device__ static BlockKeyTiles Of(const FlashProblem& problem, int m0, int rows) {
+    const VisibleKeys first(problem, m0), last(problem, m0 + rows - 1);
+    return {first.lo / kKeys * kKeys, first.lo <= last.hi ? last.hi + 1 : 0};
+  }
+};
+
+// Replaces the block's K and V tiles with keys [n0, n0 + kKeys) of one kv head (zeros past seq_k). Block barriers on
+// both sides: no warp still reads the previous tiles, and every warp sees the new ones (and whatever the block wrote
+// to shared memory before).
+template <int D, int kKeys>
+__device__ __forceinline__ void LoadKeyValueTiles(unsigned short* k_tile, unsigned short* v_tile, const unsigned short* k,
+                                                  const unsigned short* v, const FlashProblem& problem, long long n0) {
+  __syncthreads();
+  const int tile_keys = problem.seq_k - n0 < kKeys ? static_cast<int>(problem.seq_k - n0) : kKeys;
+  LoadRows<D, kKeys>(k_tile, k + n0 * problem.k_seq, problem.k_seq, tile_keys, problem.vector_loads != 0);
+  LoadRows<D, kKeys>(v_tile, v + n0 * problem.v_seq, problem.v_seq, tile_keys, problem.vector_loads != 0);
+  __syncthreads();
 }
 
 // out (16, kCols) fp32, row-major = A B^T for a warp: A (16, D) row-major in shared memory, B (kCols, D) the rows of

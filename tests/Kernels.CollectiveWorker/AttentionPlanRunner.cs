@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Kernels.Attention;
 using Kernels.Collectives;
 
@@ -13,13 +12,9 @@ namespace Kernels.CollectiveWorker;
 /// </summary>
 internal static class AttentionPlanRunner
 {
-    internal static int Run(string directory)
-    {
-        using Communicator communicator = Communicator.FromEnvironment(WorkerOptions.Small);
-        string[] lines = File.ReadAllLines(Path.Combine(directory, "attention.txt"));
-        for (int index = 0; index < lines.Length; index++)
+    internal static int Run(string directory) =>
+        PlanFile.RunLines(directory, "attention.txt", "attention cases", (communicator, index, f) =>
         {
-            string[] f = lines[index].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var plan = new AttentionStep(
                 f[0] switch
                 {
@@ -42,10 +37,7 @@ internal static class AttentionPlanRunner
                 default:
                     throw new InvalidDataException($"attention line {index}: unknown type {f[1]}");
             }
-        }
-        Console.WriteLine($"ran {lines.Length} attention cases");
-        return 0;
-    }
+        });
 
     private sealed record AttentionStep(bool Ulysses, SequenceLayout Layout, AttentionOptions Options, AttentionShape Whole, string Prefix);
 
@@ -77,12 +69,12 @@ internal static class AttentionPlanRunner
 
     private static T[] Shard<T>(AttentionStep step, string tensor, int rowElements, Communicator communicator) where T : unmanaged
     {
-        T[] whole = MemoryMarshal.Cast<byte, T>(File.ReadAllBytes(step.Prefix + tensor)).ToArray();
+        T[] whole = PlanFile.Read<T>(step.Prefix + tensor);
         var shard = new T[whole.Length / communicator.Size];
         SequenceShards.Shard<T>(whole, shard, step.Layout, communicator.Rank, communicator.Size, step.Whole.Batch, step.Whole.SeqQ, rowElements);
         return shard;
     }
 
     private static void Write<T>(AttentionStep step, int rank, string tensor, T[] values) where T : unmanaged =>
-        File.WriteAllBytes($"{step.Prefix}.r{rank}{tensor}", MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        PlanFile.Write<T>($"{step.Prefix}.r{rank}{tensor}", values);
 }

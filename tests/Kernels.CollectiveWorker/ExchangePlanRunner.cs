@@ -10,14 +10,10 @@ namespace Kernels.CollectiveWorker;
 /// </summary>
 internal static class ExchangePlanRunner
 {
-    internal static int Run(string directory)
-    {
-        using Communicator communicator = Communicator.FromEnvironment(WorkerOptions.Small);
-        string[] lines = File.ReadAllLines(Path.Combine(directory, "exchange.txt"));
-        for (int index = 0; index < lines.Length; index++)
+    internal static int Run(string directory) =>
+        PlanFile.RunLines(directory, "exchange.txt", "exchanges", (communicator, index, fields) =>
         {
-            string[] fields = lines[index].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            int[] counts = Read<int>(Path.Combine(directory, $"c{index}.counts"));
+            int[] counts = PlanFile.Read<int>(Path.Combine(directory, $"c{index}.counts"));
             string input = Path.Combine(directory, $"c{index}.r{communicator.Rank}.in");
             string output = Path.Combine(directory, $"c{index}.r{communicator.Rank}.out");
             bool variable = fields[0] switch
@@ -28,16 +24,13 @@ internal static class ExchangePlanRunner
             };
             byte[] result = fields[1] switch
             {
-                "f32" => Exchange(communicator, variable, counts, Read<float>(input)),
-                "f16" => Exchange(communicator, variable, counts, Read<Half>(input)),
-                "bf16" => Exchange(communicator, variable, counts, Read<BFloat16>(input)),
+                "f32" => Exchange(communicator, variable, counts, PlanFile.Read<float>(input)),
+                "f16" => Exchange(communicator, variable, counts, PlanFile.Read<Half>(input)),
+                "bf16" => Exchange(communicator, variable, counts, PlanFile.Read<BFloat16>(input)),
                 _ => throw new InvalidDataException($"exchange line {index}: unknown type {fields[1]}"),
             };
             File.WriteAllBytes(output, result);
-        }
-        Console.WriteLine($"ran {lines.Length} exchanges");
-        return 0;
-    }
+        });
 
     private static byte[] Exchange<T>(Communicator communicator, bool variable, int[] counts, T[] input) where T : unmanaged
     {
@@ -55,6 +48,4 @@ internal static class ExchangePlanRunner
         }
         return MemoryMarshal.AsBytes(output.AsSpan()).ToArray();
     }
-
-    private static T[] Read<T>(string path) where T : unmanaged => MemoryMarshal.Cast<byte, T>(File.ReadAllBytes(path)).ToArray();
 }

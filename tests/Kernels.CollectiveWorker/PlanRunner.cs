@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Kernels.Collectives;
 
 namespace Kernels.CollectiveWorker;
@@ -21,38 +20,30 @@ namespace Kernels.CollectiveWorker;
 /// </remarks>
 internal static class PlanRunner
 {
-    internal static int Run(string directory)
-    {
-        using Communicator communicator = Communicator.FromEnvironment(WorkerOptions.Small);
-        string[] lines = File.ReadAllLines(Path.Combine(directory, "plan.txt"));
-        for (int index = 0; index < lines.Length; index++)
+    internal static int Run(string directory) =>
+        PlanFile.RunLines(directory, "plan.txt", "collectives", (communicator, index, fields) =>
         {
-            string[] fields = lines[index].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             string input = Path.Combine(directory, $"c{index}.r{communicator.Rank}.in");
             string output = Path.Combine(directory, $"c{index}.r{communicator.Rank}.out");
             var step = new PlanStep(fields[0], fields[2], fields[3] == "buffer", int.Parse(fields[4]), fields.Length > 5 ? int.Parse(fields[5]) : 0);
             switch (fields[1])
             {
                 case "f32":
-                    File.WriteAllBytes(output, MemoryMarshal.AsBytes(Run(communicator, step, Read<float>(input)).AsSpan()).ToArray());
+                    PlanFile.Write<float>(output, Run(communicator, step, PlanFile.Read<float>(input)));
                     break;
                 case "bf16":
-                    File.WriteAllBytes(output, MemoryMarshal.AsBytes(Run(communicator, step, Read<BFloat16>(input)).AsSpan()).ToArray());
+                    PlanFile.Write<BFloat16>(output, Run(communicator, step, PlanFile.Read<BFloat16>(input)));
                     break;
                 case "f16":
-                    File.WriteAllBytes(output, MemoryMarshal.AsBytes(Run(communicator, step, Read<Half>(input)).AsSpan()).ToArray());
+                    PlanFile.Write<Half>(output, Run(communicator, step, PlanFile.Read<Half>(input)));
                     break;
                 default:
                     throw new InvalidDataException($"plan line {index}: unknown type {fields[1]}");
             }
-        }
-        Console.WriteLine($"ran {lines.Length} collectives");
-        return 0;
-    }
+        });
 
     private sealed record PlanStep(string Kind, string Op, bool InBuffer, int Count, int Root);
 
-    private static T[] Read<T>(string path) where T : unmanaged => MemoryMarshal.Cast<byte, T>(File.ReadAllBytes(path)).ToArray();
 
     private static T[] Run<T>(Communicator communicator, PlanStep step, T[] input) where T : unmanaged => step.Kind switch
     {

@@ -27,12 +27,7 @@ public sealed partial class Communicator
         long[] matrix = UniformBlocks(input.Length, output.Length);
         SpanRules.NoOverlap(input, (ReadOnlySpan<T>)output, nameof(input), nameof(output), exactAliasAllowed: false);
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.AllToAll, input.Length);
-        fixed (T* source = input)
-        fixed (T* destination = output)
-        {
-            byte* from = (byte*)source, to = (byte*)destination;
-            Execute("AllToAll", true, cancellationToken, call => RunAllToAllV<T>(call, from, to, matrix, descriptor));
-        }
+        ExecuteBetween("AllToAll", input, output, cancellationToken, (call, from, to) => RunAllToAllV<T>(call, from, to, matrix, descriptor));
     }
 
     /// <summary>Queues an all-to-all; see <see cref="AllToAll{T}(ReadOnlySpan{T}, Span{T}, CancellationToken)"/>.</summary>
@@ -42,11 +37,8 @@ public sealed partial class Communicator
         long[] matrix = UniformBlocks(input.Length, output.Length);
         SpanRules.NoOverlap(input.Span, (ReadOnlySpan<T>)output.Span, nameof(input), nameof(output), exactAliasAllowed: false);
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.AllToAll, input.Length);
-        return Enqueue("AllToAll", true, cancellationToken, call =>
-        {
-            using MemoryHandle source = input.Pin(), destination = output.Pin();
-            RunAllToAllV<T>(call, (byte*)source.Pointer, (byte*)destination.Pointer, matrix, descriptor);
-        });
+        return EnqueueBetween("AllToAll", input, output, cancellationToken,
+            (call, from, to) => RunAllToAllV<T>(call, from, to, matrix, descriptor));
     }
 
     /// <summary>

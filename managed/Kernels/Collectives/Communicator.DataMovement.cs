@@ -22,12 +22,7 @@ public sealed partial class Communicator
         long[] counts = EqualCounts(input.Length, output.Length, nameof(output));
         SpanRules.NoOverlap(input, (ReadOnlySpan<T>)output, nameof(input), nameof(output), exactAliasAllowed: false);
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.AllGather, input.Length, total: output.Length);
-        fixed (T* source = input)
-        fixed (T* destination = output)
-        {
-            byte* from = (byte*)source, to = (byte*)destination;
-            Execute("AllGather", true, cancellationToken, call => RunAllGatherV<T>(call, from, to, counts, descriptor));
-        }
+        ExecuteBetween("AllGather", input, output, cancellationToken, (call, from, to) => RunAllGatherV<T>(call, from, to, counts, descriptor));
     }
 
     /// <summary>Queues an all-gather; see <see cref="AllGather{T}(ReadOnlySpan{T}, Span{T}, CancellationToken)"/>.</summary>
@@ -37,11 +32,8 @@ public sealed partial class Communicator
         long[] counts = EqualCounts(input.Length, output.Length, nameof(output));
         SpanRules.NoOverlap(input.Span, (ReadOnlySpan<T>)output.Span, nameof(input), nameof(output), exactAliasAllowed: false);
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.AllGather, input.Length, total: output.Length);
-        return Enqueue("AllGather", true, cancellationToken, call =>
-        {
-            using MemoryHandle source = input.Pin(), destination = output.Pin();
-            RunAllGatherV<T>(call, (byte*)source.Pointer, (byte*)destination.Pointer, counts, descriptor);
-        });
+        return EnqueueBetween("AllGather", input, output, cancellationToken,
+            (call, from, to) => RunAllGatherV<T>(call, from, to, counts, descriptor));
     }
 
     /// <summary>
@@ -76,12 +68,8 @@ public sealed partial class Communicator
         (long[] wideCounts, long hash) = CheckCounts(counts, input.Length, output.Length);
         SpanRules.NoOverlap(input, (ReadOnlySpan<T>)output, nameof(input), nameof(output), exactAliasAllowed: false);
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.AllGatherV, input.Length, total: output.Length, shape: hash);
-        fixed (T* source = input)
-        fixed (T* destination = output)
-        {
-            byte* from = (byte*)source, to = (byte*)destination;
-            Execute("AllGatherV", true, cancellationToken, call => RunAllGatherV<T>(call, from, to, wideCounts, descriptor));
-        }
+        ExecuteBetween("AllGatherV", input, output, cancellationToken,
+            (call, from, to) => RunAllGatherV<T>(call, from, to, wideCounts, descriptor));
     }
 
     /// <summary>Queues an all-gather with per-rank counts; see <see cref="AllGatherV{T}(ReadOnlySpan{T}, Span{T}, ReadOnlySpan{int}, CancellationToken)"/>. <paramref name="counts"/> is copied before this returns.</summary>
@@ -91,11 +79,8 @@ public sealed partial class Communicator
         (long[] wideCounts, long hash) = CheckCounts(counts.Span, input.Length, output.Length);
         SpanRules.NoOverlap(input.Span, (ReadOnlySpan<T>)output.Span, nameof(input), nameof(output), exactAliasAllowed: false);
         CollectiveDescriptor descriptor = Describe<T>(CollectiveKind.AllGatherV, input.Length, total: output.Length, shape: hash);
-        return Enqueue("AllGatherV", true, cancellationToken, call =>
-        {
-            using MemoryHandle source = input.Pin(), destination = output.Pin();
-            RunAllGatherV<T>(call, (byte*)source.Pointer, (byte*)destination.Pointer, wideCounts, descriptor);
-        });
+        return EnqueueBetween("AllGatherV", input, output, cancellationToken,
+            (call, from, to) => RunAllGatherV<T>(call, from, to, wideCounts, descriptor));
     }
 
     /// <summary>Broadcast: every rank's <paramref name="buffer"/> becomes the <paramref name="root"/> rank's.</summary>
@@ -160,6 +145,32 @@ public sealed partial class Communicator
         CollectiveDescriptor descriptor = Describe<byte>(CollectiveKind.Barrier, 0);
         return Enqueue("Barrier", true, cancellationToken, call => RunBarrier(call, descriptor));
     }
+
+    /// <summary>A collective's byte-level body over a pinned input and a separate pinned output.</summary>
+    private unsafe delegate void InputToOutput(CollectiveCall call, byte* from, byte* to);
+
+    /// <summary>Runs <paramref name="body"/> now with <paramref name="input"/> and <paramref name="output"/> pinned; the caller has
+    /// checked them.</summary>
+    private unsafe void ExecuteBetween<T>(string name, ReadOnlySpan<T> input, Span<T> output, CancellationToken cancellationToken,
+        InputToOutput body) where T : unmanaged
+    {
+        fixed (T* source = input)
+        fixed (T* destination = output)
+        {
+            byte* from = (byte*)source, to = (byte*)destination;
+            Execute(name, true, cancellationToken, call => body(call, from, to));
+        }
+    }
+
+    /// <summary>Queues <paramref name="body"/>, pinning <paramref name="input"/> and <paramref name="output"/> only while it runs
+    /// on the worker; the caller has checked them.</summary>
+    private unsafe ValueTask EnqueueBetween<T>(string name, ReadOnlyMemory<T> input, Memory<T> output, CancellationToken cancellationToken,
+        InputToOutput body) where T : unmanaged =>
+        Enqueue(name, true, cancellationToken, call =>
+        {
+            using MemoryHandle source = input.Pin(), destination = output.Pin();
+            body(call, (byte*)source.Pointer, (byte*)destination.Pointer);
+        });
 
     private long[] EqualCounts(int inputLength, int outputLength, string outputName)
     {

@@ -194,21 +194,27 @@ public sealed partial class Communicator
     /// <summary>Point-to-point with a peer on this host runs over shared memory (as its local rank); across hosts over MPI.</summary>
     private unsafe void RunSend<T>(CollectiveCall call, int peer, byte* data, long count) where T : unmanaged
     {
-        if (_hierarchy is not { } hierarchy)
-            PointToPoint.Send(call, peer, data, count, sizeof(T), ElementTag<T>.Value);
-        else if (hierarchy.IsLocal(peer, out int localPeer))
-            PointToPoint.Send(call, localPeer, data, count, sizeof(T), ElementTag<T>.Value);
+        if (IsInHost(peer, out int hostPeer))
+            PointToPoint.Send(call, hostPeer, data, count, sizeof(T), ElementTag<T>.Value);
         else
-            hierarchy.Send(call, peer, data, count, sizeof(T), ElementTag<T>.Value);
+            _hierarchy!.Send(call, peer, data, count, sizeof(T), ElementTag<T>.Value);
     }
 
     private unsafe void RunReceive<T>(CollectiveCall call, int peer, byte* data, long count) where T : unmanaged
     {
-        if (_hierarchy is not { } hierarchy)
-            PointToPoint.Receive(call, peer, data, count, sizeof(T), ElementTag<T>.Value);
-        else if (hierarchy.IsLocal(peer, out int localPeer))
-            PointToPoint.Receive(call, localPeer, data, count, sizeof(T), ElementTag<T>.Value);
+        if (IsInHost(peer, out int hostPeer))
+            PointToPoint.Receive(call, hostPeer, data, count, sizeof(T), ElementTag<T>.Value);
         else
-            hierarchy.Receive(call, peer, data, count, sizeof(T), ElementTag<T>.Value);
+            _hierarchy!.Receive(call, peer, data, count, sizeof(T), ElementTag<T>.Value);
+    }
+
+    /// <summary>Whether <paramref name="peer"/> is reached over this host's transport, and its rank there (itself without a
+    /// hierarchy, its local rank with one); false: across hosts, over MPI.</summary>
+    private bool IsInHost(int peer, out int hostPeer)
+    {
+        if (_hierarchy is { } hierarchy)
+            return hierarchy.IsLocal(peer, out hostPeer);
+        hostPeer = peer;
+        return true;
     }
 }

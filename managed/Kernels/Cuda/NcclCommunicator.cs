@@ -163,24 +163,23 @@ public sealed unsafe class NcclCommunicator : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="peer"/> is not a rank.</exception>
     /// <exception cref="ArgumentException"><paramref name="peer"/> is this rank.</exception>
     /// <inheritdoc cref="AllReduce{T}"/>
-    public void Send<T>(DeviceBuffer<T> data, int peer, CudaStream stream) where T : unmanaged
-    {
-        ncclDataType_t type = NcclArguments.DataType<T>();
-        ArgumentNullException.ThrowIfNull(data);
-        NcclArguments.Rank(peer, Size, nameof(peer), Rank);
-        void* s = Ready(stream, data, nameof(data), data, nameof(data), out ulong p, out _);
-        CheckQueued(NcclMethods.ncclSend((void*)p, (nuint)data.Length, type, peer, _comm, s), "ncclSend");
-    }
+    public void Send<T>(DeviceBuffer<T> data, int peer, CudaStream stream) where T : unmanaged =>
+        QueuePointToPoint(data, peer, stream, &NcclMethods.ncclSend, "ncclSend");
 
     /// <summary>Queues the receive of <paramref name="data"/> from <paramref name="peer"/>.</summary>
     /// <inheritdoc cref="Send{T}"/>
-    public void Recv<T>(DeviceBuffer<T> data, int peer, CudaStream stream) where T : unmanaged
+    public void Recv<T>(DeviceBuffer<T> data, int peer, CudaStream stream) where T : unmanaged =>
+        QueuePointToPoint(data, peer, stream, &NcclMethods.ncclRecv, "ncclRecv");
+
+    // Send and Recv take the same arguments (one whole buffer, one peer) and differ only in the NCCL entry point.
+    private void QueuePointToPoint<T>(DeviceBuffer<T> data, int peer, CudaStream stream,
+        delegate*<void*, nuint, ncclDataType_t, int, void*, void*, ncclResult_t> ncclCall, string callName) where T : unmanaged
     {
         ncclDataType_t type = NcclArguments.DataType<T>();
         ArgumentNullException.ThrowIfNull(data);
         NcclArguments.Rank(peer, Size, nameof(peer), Rank);
         void* s = Ready(stream, data, nameof(data), data, nameof(data), out ulong p, out _);
-        CheckQueued(NcclMethods.ncclRecv((void*)p, (nuint)data.Length, type, peer, _comm, s), "ncclRecv");
+        CheckQueued(ncclCall((void*)p, (nuint)data.Length, type, peer, _comm, s), callName);
     }
 
     // Non-blocking initialisation: polls until NCCL reports the communicator ready, or aborts it on an error or timeout.

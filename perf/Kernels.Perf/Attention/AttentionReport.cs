@@ -80,35 +80,14 @@ public static class AttentionReport
         }
         md.AppendLine();
 
-        List<Measurement> decode = all.Where(m => m.Family == AttentionFamilies.Decode).ToList();
-        if (decode.Count > 0)
-        {
-            md.AppendLine("Batch-1 decode (one query row per head): the library's split-KV path (key ranges of 1024 in parallel, merged " +
-                "exactly) against the same call forced to one pass (an output with a non-dense batch stride).").AppendLine();
-            md.AppendLine("| Case | split-KV, us | one pass, us | speed-up |").AppendLine("|---|---|---|---|");
-            foreach (Measurement split in decode.Where(m => m.Implementation == AttentionFamilies.SplitKv))
-            {
-                Measurement? single = decode.FirstOrDefault(m => m.Implementation == AttentionFamilies.NoSplit && m.Shape == split.Shape);
-                md.AppendLine($"| {split.Shape} | {Number(split.Value)} | {Number(single?.Value ?? double.NaN)} | " +
-                    $"{HeadlineFigures.Ratio(single is null ? double.NaN : single.Seconds / split.Seconds)} |");
-            }
-            md.AppendLine();
-        }
-
-        List<Measurement> packed = all.Where(m => m.Family == AttentionFamilies.Varlen).ToList();
-        if (packed.Count > 0)
-        {
-            md.AppendLine("Packed variable-length batches (`FlashAttention.ForwardVarlen`: the query tiles of every sequence and head in one " +
-                "parallel loop) against one `FlashAttention.Forward` call per sequence, on the same buffers, taking turns.").AppendLine();
-            md.AppendLine("| Case | varlen GFLOP/s | per-sequence GFLOP/s | speed-up |").AppendLine("|---|---|---|---|");
-            foreach (Measurement one in packed.Where(m => m.Implementation == AttentionFamilies.PackedOneLoop))
-            {
-                Measurement? each = packed.FirstOrDefault(m => m.Implementation == AttentionFamilies.PerSequence && m.Shape == one.Shape);
-                md.AppendLine($"| {one.Shape} | {Number(one.Value)} | {Number(each?.Value ?? double.NaN)} | " +
-                    $"{HeadlineFigures.Ratio(each is null ? double.NaN : each.Seconds / one.Seconds)} |");
-            }
-            md.AppendLine();
-        }
+        AppendHeadToHead(md, all, AttentionFamilies.Decode, AttentionFamilies.SplitKv, AttentionFamilies.NoSplit,
+            "Batch-1 decode (one query row per head): the library's split-KV path (key ranges of 1024 in parallel, merged " +
+            "exactly) against the same call forced to one pass (an output with a non-dense batch stride).",
+            "| Case | split-KV, us | one pass, us | speed-up |");
+        AppendHeadToHead(md, all, AttentionFamilies.Varlen, AttentionFamilies.PackedOneLoop, AttentionFamilies.PerSequence,
+            "Packed variable-length batches (`FlashAttention.ForwardVarlen`: the query tiles of every sequence and head in one " +
+            "parallel loop) against one `FlashAttention.Forward` call per sequence, on the same buffers, taking turns.",
+            "| Case | varlen GFLOP/s | per-sequence GFLOP/s | speed-up |");
 
         List<Measurement> ring = all.Where(m => m.Family == AttentionFamilies.Ring).ToList();
         if (ring.Count > 0)
@@ -166,6 +145,29 @@ public static class AttentionReport
         const string file = "attention_forward_f32.png";
         plot.SavePng(Path.Combine(folder, file), width, height);
         return [file];
+    }
+
+    /// <summary>
+    /// A table of one family's cases: <paramref name="ours"/> against <paramref name="other"/> on the same shape, with the
+    /// speed-up other time / our time; nothing when the family was not run.
+    /// </summary>
+    private static void AppendHeadToHead(StringBuilder md, List<Measurement> all, string family, string ours, string other,
+        string introduction, string header)
+    {
+        List<Measurement> cases = all.Where(m => m.Family == family).ToList();
+        if (cases.Count == 0)
+        {
+            return;
+        }
+        md.AppendLine(introduction).AppendLine();
+        md.AppendLine(header).AppendLine("|---|---|---|---|");
+        foreach (Measurement mine in cases.Where(m => m.Implementation == ours))
+        {
+            Measurement? theirs = cases.FirstOrDefault(m => m.Implementation == other && m.Shape == mine.Shape);
+            md.AppendLine($"| {mine.Shape} | {Number(mine.Value)} | {Number(theirs?.Value ?? double.NaN)} | " +
+                $"{HeadlineFigures.Ratio(theirs is null ? double.NaN : theirs.Seconds / mine.Seconds)} |");
+        }
+        md.AppendLine();
     }
 
     private static Measurement? Find(ResultSet results, string family, string dtype, int seq, int dim, bool causal, string implementation) =>

@@ -1,5 +1,6 @@
 using Kernels.Attention;
 using Kernels.Tests.Support;
+using NUnit.Framework;
 
 namespace Kernels.Tests.Attention;
 
@@ -17,10 +18,34 @@ public sealed record AttentionCase(string Name, AttentionShape Shape, AttentionO
         Samples.Uniform<T>((int)Shape.ValueLength, seed + 2, -1f, 1f),
         Samples.Uniform<T>((int)Shape.OutputLength, seed + 3, -1f, 1f));
 
+    /// <summary>Each case in each half-precision storage type (the types the CUDA kernels take), named for the test list.</summary>
+    internal static IEnumerable<TestCaseData> InHalfPrecisions(IEnumerable<AttentionCase> cases) =>
+        from storage in new[] { Storage.F16, Storage.BF16 }
+        from c in cases
+        select new TestCaseData(storage, c).SetArgDisplayNames(storage.ToString(), c.Name);
+
     public override string ToString() =>
         $"{Name} b={Shape.Batch} sq={Shape.SeqQ} sk={Shape.SeqK} h={Shape.Heads}/{Shape.KvHeads} d={Shape.HeadDim}/{Shape.ValueHeadDim} " +
         $"causal={Options.Causal} window=({Options.WindowLeft},{Options.WindowRight}) softcap={Options.Softcap}";
 }
 
 /// <summary>q, k, v and an output gradient dO.</summary>
-internal sealed record AttentionInputs<T>(T[] Q, T[] K, T[] V, T[] DO) where T : unmanaged;
+internal sealed record AttentionInputs<T>(T[] Q, T[] K, T[] V, T[] DO) where T : unmanaged
+{
+    /// <summary>
+    /// q, k and v interleaved per token in one buffer (rows of 3 x heads x headDim: the packed-qkv layout of fused
+    /// projections), for tests that pass strided views.
+    /// </summary>
+    internal T[] PackedPerToken(AttentionShape s)
+    {
+        int width = s.Heads * s.HeadDim, rowWidth = 3 * width, tokens = s.Batch * s.SeqQ;
+        var packed = new T[tokens * rowWidth];
+        for (int token = 0; token < tokens; token++)
+        {
+            Q.AsSpan(token * width, width).CopyTo(packed.AsSpan(token * rowWidth));
+            K.AsSpan(token * width, width).CopyTo(packed.AsSpan(token * rowWidth + width));
+            V.AsSpan(token * width, width).CopyTo(packed.AsSpan(token * rowWidth + 2 * width));
+        }
+        return packed;
+    }
+}

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Kernels.Attention;
 using Kernels.Tests.Collectives.Processes;
 using Kernels.Tests.Support;
@@ -67,27 +66,14 @@ public sealed class ProcessShardedAttentionTests
     }
 
     /// <summary>The case files of the worker's <c>attention</c> scenario (format on its AttentionPlanRunner).</summary>
-    private sealed class AttentionPlan : IDisposable
+    private sealed class AttentionPlan(int size) : WorkerPlan(size, "kn-attention", "attention.txt")
     {
-        private readonly List<string> _lines = [];
-
-        internal AttentionPlan(int size)
-        {
-            Size = size;
-            Directory = Path.Combine(Path.GetTempPath(), $"kn-attention-{Guid.NewGuid():N}");
-            System.IO.Directory.CreateDirectory(Directory);
-        }
-
-        internal int Size { get; }
-        internal string Directory { get; }
-
         /// <summary>Adds a case; returns the check of the gathered shards against single-rank attention.</summary>
         internal Action Add<T>(string algorithm, SequenceLayout layout, AttentionCase c, double tolerance) where T : unmanaged
         {
-            int index = _lines.Count;
             AttentionShape s = c.Shape;
             string type = typeof(T) == typeof(float) ? "f32" : "bf16";
-            _lines.Add($"{algorithm} {type} {layout} {(c.Options.Causal ? "causal" : "full")} {s.Batch} {s.SeqQ} {s.Heads} {s.KvHeads} {s.HeadDim}");
+            int index = AddLine($"{algorithm} {type} {layout} {(c.Options.Causal ? "causal" : "full")} {s.Batch} {s.SeqQ} {s.Heads} {s.KvHeads} {s.HeadDim}");
             AttentionInputs<T> x = c.Inputs<T>(seed: 11 + index);
             WriteTensor(index, "q", x.Q);
             WriteTensor(index, "k", x.K);
@@ -110,20 +96,15 @@ public sealed class ProcessShardedAttentionTests
             };
         }
 
-        internal void Write() => File.WriteAllLines(Path.Combine(Directory, "attention.txt"), _lines);
-
         internal IEnumerable<string> OutputFiles() => System.IO.Directory.EnumerateFiles(Directory, "c*.r*.*");
 
-        private void WriteTensor<T>(int index, string name, T[] values) where T : unmanaged =>
-            File.WriteAllBytes(Path.Combine(Directory, $"c{index}.{name}"), MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        private void WriteTensor<T>(int index, string name, T[] values) where T : unmanaged => WriteFile($"c{index}.{name}", values);
 
         private void Unshard<T>(int index, int rank, string name, T[] whole, int rowElements, AttentionShape s, SequenceLayout layout)
             where T : unmanaged
         {
-            T[] shard = MemoryMarshal.Cast<byte, T>(File.ReadAllBytes(Path.Combine(Directory, $"c{index}.r{rank}.{name}"))).ToArray();
+            T[] shard = ReadFile<T>($"c{index}.r{rank}.{name}");
             SequenceShards.Unshard<T>(shard, whole, layout, rank, Size, s.Batch, s.SeqQ, rowElements);
         }
-
-        public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

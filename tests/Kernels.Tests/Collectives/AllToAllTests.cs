@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Kernels.Collectives;
 using Kernels.Tests.Support;
 using NUnit.Framework;
+using static Kernels.Tests.Collectives.SentinelOutputs;
 
 namespace Kernels.Tests.Collectives;
 
@@ -13,8 +13,6 @@ namespace Kernels.Tests.Collectives;
 [TestFixture]
 public class AllToAllTests
 {
-    private const float Sentinel = -7f;
-
     [Test]
     public void AllToAllDeliversEveryBlock([Range(1, 5)] int size, [Values] Storage storage, [Values(0, 1, 7, 1025)] int block) =>
         storage.Run(new Exchange(size, AllToAllData.UniformCounts(size, block), Variable: false, Async: false));
@@ -96,37 +94,10 @@ public class AllToAllTests
             comm.AllToAllV<float>(new float[send.Sum()], send, Output(3), [1, 1, 1]);
         });
 
-    [ThreadStatic] private static float[]? t_output;
-
-    private static float[] Output(int count)
-    {
-        t_output = Enumerable.Repeat(Sentinel, count).ToArray();
-        return t_output;
-    }
-
-    /// <summary>Runs <paramref name="call"/> on every rank; returns each rank's exception and whether its <see cref="Output"/> stayed unwritten.</summary>
-    private static (Exception?[] Failures, bool[] Untouched) RunRecordingOutputs(TestJob job, Action<Communicator> call)
-    {
-        var untouched = new bool[job.Ranks.Length];
-        Exception?[] failures = RankThreads.Run(job.Ranks, comm =>
-        {
-            t_output = null;
-            try
-            {
-                call(comm);
-            }
-            finally
-            {
-                untouched[comm.Rank] = t_output is null || t_output.All(v => v == Sentinel);
-            }
-        }, TimeSpan.FromSeconds(20));
-        return (failures, untouched);
-    }
-
     private static void ExpectMismatch(string field, int[] ranks, Action<Communicator> call)
     {
         using var job = new TestJob(3, TestJob.Small());
-        (Exception?[] failures, bool[] untouched) = RunRecordingOutputs(job, call);
+        (Exception?[] failures, bool[] untouched) = RunRecordingOutputs(job, call, TimeSpan.FromSeconds(20));
         string? message = null;
         for (int rank = 0; rank < 3; rank++)
         {
@@ -176,7 +147,7 @@ public class AllToAllTests
     public void BadInputThrowsBeforeAnythingIsSent(string parameter, Action<Communicator> call)
     {
         using var job = new TestJob(3, TestJob.Small(timeoutMs: 60_000));
-        (Exception?[] failures, bool[] untouched) = RunRecordingOutputs(job, call);
+        (Exception?[] failures, bool[] untouched) = RunRecordingOutputs(job, call, TimeSpan.FromSeconds(20));
         for (int rank = 0; rank < 3; rank++)
         {
             Assert.That(failures[rank], Is.InstanceOf<ArgumentException>(), $"rank {rank}");
@@ -190,26 +161,10 @@ public class AllToAllTests
     public void A_rank_that_never_arrives_times_out_on_every_other_rank_naming_it(bool variable)
     {
         using var job = new TestJob(3, TestJob.Small(timeoutMs: 300));
-        using var othersDone = new CountdownEvent(2);
-        var elapsed = new TimeSpan[3];
-        Exception?[] failures = RankThreads.Run(job.Ranks, comm =>
+        (Exception?[] failures, TimeSpan[] elapsed) = RankThreads.RunWithoutLastRank(job.Ranks, comm =>
         {
-            if (comm.Rank == 2)
-            {
-                othersDone.Wait(TimeSpan.FromSeconds(20));
-                return;
-            }
-            var clock = Stopwatch.StartNew();
-            try
-            {
-                if (variable) comm.AllToAllV<float>(new float[3], [1, 1, 1], new float[3], [1, 1, 1]);
-                else comm.AllToAll<float>(new float[3000], new float[3000]);
-            }
-            finally
-            {
-                elapsed[comm.Rank] = clock.Elapsed;
-                othersDone.Signal();
-            }
+            if (variable) comm.AllToAllV<float>(new float[3], [1, 1, 1], new float[3], [1, 1, 1]);
+            else comm.AllToAll<float>(new float[3000], new float[3000]);
         });
         for (int rank = 0; rank < 2; rank++)
         {

@@ -1,5 +1,6 @@
 using Kernels.Collectives;
 using NUnit.Framework;
+using static Kernels.Tests.Collectives.SentinelOutputs;
 
 namespace Kernels.Tests.Collectives;
 
@@ -7,8 +8,6 @@ namespace Kernels.Tests.Collectives;
 [TestFixture]
 public class MismatchTests
 {
-    private const float Sentinel = -7f;
-
     private static IEnumerable<TestCaseData> Mismatches()
     {
         yield return Case("Count", [1], comm => comm.AllReduce<float>(new float[comm.Rank == 1 ? 9 : 8], Output(comm.Rank == 1 ? 9 : 8), ReduceOp.Sum));
@@ -47,32 +46,11 @@ public class MismatchTests
     private static TestCaseData Case(string field, int[] ranks, Action<Communicator> call) =>
         new TestCaseData(field, ranks, call).SetArgDisplayNames(field, string.Join("+", ranks));
 
-    [ThreadStatic] private static float[]? t_output;
-
-    /// <summary>A fresh output filled with the sentinel, remembered per rank thread so the test can check it was not written.</summary>
-    private static float[] Output(int count)
-    {
-        t_output = Enumerable.Repeat(Sentinel, count).ToArray();
-        return t_output;
-    }
-
     [TestCaseSource(nameof(Mismatches)), CancelAfter(30_000)]
     public void Every_rank_throws_the_same_mismatch_and_can_go_on(string field, int[] differingRanks, Action<Communicator> call)
     {
         using var job = new TestJob(3, TestJob.Small());
-        var untouched = new bool[3];
-        Exception?[] failures = RankThreads.Run(job.Ranks, comm =>
-        {
-            t_output = null;
-            try
-            {
-                call(comm);
-            }
-            finally
-            {
-                untouched[comm.Rank] = t_output is null || t_output.All(v => v == Sentinel);
-            }
-        });
+        (Exception?[] failures, bool[] untouched) = RunRecordingOutputs(job, call);
         for (int rank = 0; rank < 3; rank++)
         {
             Assert.That(failures[rank], Is.TypeOf<CollectiveMismatchException>(), $"rank {rank}");

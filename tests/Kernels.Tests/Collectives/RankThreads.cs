@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Kernels.Collectives;
 using NUnit.Framework;
 
@@ -42,6 +43,36 @@ internal static class RankThreads
             }
         }
         return failures;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> on every rank but the last, which never arrives (its thread only waits until the others
+    /// are done, so nothing is left running); returns each rank's exception and how long each caller spent in the call.
+    /// </summary>
+    internal static (Exception?[] Failures, TimeSpan[] Elapsed) RunWithoutLastRank(Communicator[] ranks, Action<Communicator> call)
+    {
+        int absent = ranks.Length - 1;
+        using var othersDone = new CountdownEvent(absent);
+        var elapsed = new TimeSpan[ranks.Length];
+        Exception?[] failures = Run(ranks, comm =>
+        {
+            if (comm.Rank == absent)
+            {
+                othersDone.Wait(TimeSpan.FromSeconds(20));
+                return;
+            }
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                call(comm);
+            }
+            finally
+            {
+                elapsed[comm.Rank] = clock.Elapsed;
+                othersDone.Signal();
+            }
+        });
+        return (failures, elapsed);
     }
 
     /// <summary>Runs <paramref name="body"/> on every rank and fails the test with the first rank's exception.</summary>

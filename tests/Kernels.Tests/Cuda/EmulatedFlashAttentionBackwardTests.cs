@@ -29,10 +29,7 @@ public class EmulatedFlashAttentionBackwardTests
         AttentionCase.Of("seq-k-zero", 1, 7, 0, 1, 1, 64),
     ];
 
-    public static IEnumerable<TestCaseData> CaseData() =>
-        from storage in new[] { Storage.F16, Storage.BF16 }
-        from c in Cases
-        select new TestCaseData(storage, c).SetArgDisplayNames(storage.ToString(), c.Name);
+    public static IEnumerable<TestCaseData> CaseData() => AttentionCase.InHalfPrecisions(Cases);
 
     [TestCaseSource(nameof(CaseData))]
     public void MatchesFloat64Gradients(Storage storage, AttentionCase c) => storage.Run(new GradientCase(c));
@@ -94,10 +91,7 @@ public class EmulatedFlashAttentionBackwardTests
             var o = new T[s.OutputLength];
             var lse = new float[s.RowCount];
             FlashAttention.Forward<T>(x.Q, x.K, x.V, o, lse, s, Case.Options);
-            var packed = new T[tokens * rowWidth];
-            for (int token = 0; token < tokens; token++)
-                for (int part = 0; part < 3; part++)
-                    (part == 0 ? x.Q : part == 1 ? x.K : x.V).AsSpan(token * width, width).CopyTo(packed.AsSpan(token * rowWidth + part * width));
+            T[] packed = x.PackedPerToken(s);
             var view = new AttentionStrides((long)s.SeqQ * rowWidth, rowWidth, d);
             (_, _, _, AttentionStrides dense) = AttentionCall.ContiguousStrides(s);
             using var qkv = new AlignedArray<T>(packed, Offset);

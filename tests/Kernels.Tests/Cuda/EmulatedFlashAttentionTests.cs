@@ -32,10 +32,7 @@ public class EmulatedFlashAttentionTests
         AttentionCase.Of("seq-k-zero", 1, 7, 0, 1, 1, 64),
     ];
 
-    public static IEnumerable<TestCaseData> CaseData() =>
-        from storage in new[] { Storage.F16, Storage.BF16 }
-        from c in Cases
-        select new TestCaseData(storage, c).SetArgDisplayNames(storage.ToString(), c.Name);
+    public static IEnumerable<TestCaseData> CaseData() => AttentionCase.InHalfPrecisions(Cases);
 
     [TestCaseSource(nameof(CaseData))]
     public void MatchesFloat64Reference(Storage storage, AttentionCase c) => storage.Run(new DenseCase(c));
@@ -81,13 +78,7 @@ public class EmulatedFlashAttentionTests
             AttentionShape s = Case.Shape;
             int d = s.HeadDim, rowWidth = 3 * s.Heads * d, paddedHead = d + 8;
             AttentionInputs<T> x = Case.Inputs<T>(seed: 17);
-            var packed = new T[s.Batch * s.SeqQ * rowWidth];
-            for (int token = 0; token < s.Batch * s.SeqQ; token++)
-            {
-                x.Q.AsSpan(token * s.Heads * d, s.Heads * d).CopyTo(packed.AsSpan(token * rowWidth));
-                x.K.AsSpan(token * s.Heads * d, s.Heads * d).CopyTo(packed.AsSpan(token * rowWidth + s.Heads * d));
-                x.V.AsSpan(token * s.Heads * d, s.Heads * d).CopyTo(packed.AsSpan(token * rowWidth + 2 * s.Heads * d));
-            }
+            T[] packed = x.PackedPerToken(s);
             var inputStrides = new AttentionStrides((long)s.SeqQ * rowWidth, rowWidth, d);
             var outputStrides = new AttentionStrides((long)s.SeqQ * s.Heads * paddedHead, s.Heads * paddedHead, paddedHead);
             T sentinel = Values.From<T>(7f);

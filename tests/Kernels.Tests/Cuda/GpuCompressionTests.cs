@@ -112,18 +112,4 @@ public unsafe class GpuCompressionTests : GpuFixture
             Assert.That(p[i], Is.EqualTo(expectedP[i]).Within(1e-3f), $"p[{i}]");
         Assert.That(() => CudaPowerSgd.MultiplyByQ(dm, dq, dp, rows, rank + 1, DeviceStream), Throws.ArgumentException.With.Property("ParamName").EqualTo("q"));
     }
-
-    private DeviceBuffer<T> Upload<T>(T[] values) where T : unmanaged
-    {
-        DeviceBuffer<T> buffer = DeviceBuffer<T>.Allocate(Device, values.Length);
-        buffer.CopyFrom(values);
-        return buffer;
-    }
-
-    private static T[] Download<T>(DeviceBuffer<T> buffer) where T : unmanaged
-    {
-        var values = new T[buffer.Length];
-        buffer.CopyTo(values);
-        return values;
-    }
 }

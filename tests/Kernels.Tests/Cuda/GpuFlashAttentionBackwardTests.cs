@@ -11,21 +11,9 @@ namespace Kernels.Tests.Cuda;
 /// tests' tolerances (o and lse from the CPU forward), and its buffer checks. Ignored with the reason where there is no
 /// device.
 /// </summary>
-public class GpuFlashAttentionBackwardTests : GpuFixture
+public class GpuFlashAttentionBackwardTests : GpuFlashAttentionFixture
 {
-    private static readonly AttentionCase[] Cases =
-    [
-        AttentionCase.Of("gqa-causal", 2, 1025, 1025, 4, 2, 128, causal: true),
-        AttentionCase.Of("causal-long-q-window", 1, 300, 257, 2, 1, 64, causal: true, windowLeft: 40),
-        AttentionCase.Of("softcap", 1, 97, 513, 2, 2, 64, softcap: 1.5f, scale: 0.5f),
-    ];
-
-    public static IEnumerable<TestCaseData> CaseData() =>
-        from storage in new[] { Storage.F16, Storage.BF16 }
-        from c in Cases
-        select new TestCaseData(storage, c).SetArgDisplayNames(storage.ToString(), c.Name);
-
-    [TestCaseSource(nameof(CaseData))]
+    [TestCaseSource(typeof(GpuFlashAttentionFixture), nameof(CaseData))]
     public void MatchesFloat64Gradients(Storage storage, AttentionCase c) => storage.Run(new DeviceCase(this, c));
 
     [Test]
@@ -59,20 +47,16 @@ public class GpuFlashAttentionBackwardTests : GpuFixture
             var hostO = new T[s.OutputLength];
             var hostLse = new float[s.RowCount];
             FlashAttention.Forward<T>(x.Q, x.K, x.V, hostO, hostLse, s, Case.Options);
-            using DeviceBuffer<T> q = GpuFlashAttentionTests.Upload(device, x.Q), k = GpuFlashAttentionTests.Upload(device, x.K);
-            using DeviceBuffer<T> v = GpuFlashAttentionTests.Upload(device, x.V), o = GpuFlashAttentionTests.Upload(device, hostO);
-            using DeviceBuffer<T> dO = GpuFlashAttentionTests.Upload(device, x.DO);
-            using DeviceBuffer<float> lse = GpuFlashAttentionTests.Upload(device, hostLse);
+            using DeviceBuffer<T> q = Fixture.Upload(x.Q), k = Fixture.Upload(x.K);
+            using DeviceBuffer<T> v = Fixture.Upload(x.V), o = Fixture.Upload(hostO);
+            using DeviceBuffer<T> dO = Fixture.Upload(x.DO);
+            using DeviceBuffer<float> lse = Fixture.Upload(hostLse);
             using var dq = DeviceBuffer<T>.Allocate(device, (int)s.QueryLength);
             using var dk = DeviceBuffer<T>.Allocate(device, (int)s.KeyLength);
             using var dv = DeviceBuffer<T>.Allocate(device, (int)s.ValueLength);
             CudaFlashAttention.Backward(q, k, v, o, lse, dO, dq, dk, dv, s, Case.Options, Fixture.DeviceStream);
             Fixture.DeviceStream.Synchronize();
-            T[] hostDq = new T[dq.Length], hostDk = new T[dk.Length], hostDv = new T[dv.Length];
-            dq.CopyTo(hostDq);
-            dk.CopyTo(hostDk);
-            dv.CopyTo(hostDv);
-            AttentionChecks.BackwardResult(Case, x, hostDq, hostDk, hostDv, AttentionChecks.BackwardTolerance<T>(), $"GPU {typeof(T).Name} {Case}");
+            AttentionChecks.BackwardResult(Case, x, Download(dq), Download(dk), Download(dv), AttentionChecks.BackwardTolerance<T>(), $"GPU {typeof(T).Name} {Case}");
         }
     }
 }

@@ -10,21 +10,9 @@ namespace Kernels.Tests.Cuda;
 /// <see cref="CudaFlashAttention"/> on a real GPU against the float64 reference with the CPU tests' acceptance rule, and its
 /// buffer checks. Ignored with the reason where there is no device.
 /// </summary>
-public class GpuFlashAttentionTests : GpuFixture
+public class GpuFlashAttentionTests : GpuFlashAttentionFixture
 {
-    private static readonly AttentionCase[] Cases =
-    [
-        AttentionCase.Of("gqa-causal", 2, 1025, 1025, 4, 2, 128, causal: true),
-        AttentionCase.Of("causal-long-q-window", 1, 300, 257, 2, 1, 64, causal: true, windowLeft: 40),
-        AttentionCase.Of("softcap", 1, 97, 513, 2, 2, 64, softcap: 1.5f, scale: 0.5f),
-    ];
-
-    public static IEnumerable<TestCaseData> CaseData() =>
-        from storage in new[] { Storage.F16, Storage.BF16 }
-        from c in Cases
-        select new TestCaseData(storage, c).SetArgDisplayNames(storage.ToString(), c.Name);
-
-    [TestCaseSource(nameof(CaseData))]
+    [TestCaseSource(typeof(GpuFlashAttentionFixture), nameof(CaseData))]
     public void MatchesFloat64Reference(Storage storage, AttentionCase c) => storage.Run(new DeviceCase(this, c));
 
     [Test]
@@ -50,24 +38,12 @@ public class GpuFlashAttentionTests : GpuFixture
         {
             CudaDevice device = Fixture.Device;
             AttentionInputs<T> x = Case.Inputs<T>(seed: 29);
-            using DeviceBuffer<T> q = Upload(device, x.Q), k = Upload(device, x.K), v = Upload(device, x.V);
+            using DeviceBuffer<T> q = Fixture.Upload(x.Q), k = Fixture.Upload(x.K), v = Fixture.Upload(x.V);
             using var o = DeviceBuffer<T>.Allocate(device, (int)Case.Shape.OutputLength);
             using var lse = DeviceBuffer<float>.Allocate(device, (int)Case.Shape.RowCount);
             CudaFlashAttention.Forward(q, k, v, o, lse, Case.Shape, Case.Options, Fixture.DeviceStream);
             Fixture.DeviceStream.Synchronize();
-            var hostO = new T[o.Length];
-            var hostLse = new float[lse.Length];
-            o.CopyTo(hostO);
-            lse.CopyTo(hostLse);
-            AttentionChecks.ForwardResult(Case, x, hostO, hostLse, $"GPU {typeof(T).Name} {Case}");
+            AttentionChecks.ForwardResult(Case, x, Download(o), Download(lse), $"GPU {typeof(T).Name} {Case}");
         }
-    }
-
-    /// <summary>A device copy of <paramref name="values"/>.</summary>
-    internal static DeviceBuffer<T> Upload<T>(CudaDevice device, T[] values) where T : unmanaged
-    {
-        var buffer = DeviceBuffer<T>.Allocate(device, values.Length);
-        buffer.CopyFrom(values);
-        return buffer;
     }
 }

@@ -9,36 +9,17 @@ namespace Kernels.Tests.Cuda;
 /// Real launches: device memory round trips, a kernel of cuda/ compiled for the device and compared with the CPU
 /// kernel, event timing, and the checks made before a launch. Ignored with the reason where there is no device.
 /// </summary>
-[NonParallelizable]
-public class GpuTests
+public class GpuTests : GpuFixture
 {
     /// <summary>C# mirror of kn::ReduceArgs (cuda/reduce.cu): pointers as device addresses, same field order.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct ReduceArgs(ulong A, ulong B, ulong Dst, ulong Count, float Scale);
 
-    private CudaDevice _device = null!;
-
-    [OneTimeSetUp]
-    public void OpenDevice()
-    {
-        try
-        {
-            _device = CudaDevice.Open(0);
-        }
-        catch (CudaUnavailableException e)
-        {
-            Assert.Ignore($"no CUDA device: {e.Message}");
-        }
-    }
-
-    [OneTimeTearDown]
-    public void CloseDevice() => _device?.Dispose();
-
     [Test]
     public void BufferRoundTripsAndChecksLengths()
     {
         float[] values = Samples.Uniform<float>(1025, 1), back = new float[1025];
-        using var buffer = DeviceBuffer<float>.Allocate(_device, values.Length);
+        using var buffer = DeviceBuffer<float>.Allocate(Device, values.Length);
         buffer.CopyFrom(values);
         buffer.CopyTo(back);
         Assert.That(back, Is.EqualTo(values));
@@ -54,17 +35,17 @@ public class GpuTests
         float[] a = Samples.Uniform<float>(n, 2), b = Samples.Uniform<float>(n, 3), expected = new float[n], actual = new float[n];
         Reduce.Combine<float>(a, b, expected, ReduceOp.Max, 0.3f);
 
-        CompiledProgram program = new NvrtcCompiler().Compile(CudaKernelSources.Reduce, _device.ComputeCapability.AsVirtual());
-        using var module = CudaModule.Load(_device, program);
+        CompiledProgram program = new NvrtcCompiler().Compile(CudaKernelSources.Reduce, Device.ComputeCapability.AsVirtual());
+        using var module = CudaModule.Load(Device, program);
         CudaKernel kernel = module.GetKernel("kn::reduce_elements<kn::F32Storage, kn::MaxOp>");
-        using var da = DeviceBuffer<float>.Allocate(_device, n);
-        using var db = DeviceBuffer<float>.Allocate(_device, n);
-        using var dd = DeviceBuffer<float>.Allocate(_device, n);
+        using var da = DeviceBuffer<float>.Allocate(Device, n);
+        using var db = DeviceBuffer<float>.Allocate(Device, n);
+        using var dd = DeviceBuffer<float>.Allocate(Device, n);
         da.CopyFrom(a);
         db.CopyFrom(b);
-        using var stream = CudaStream.Create(_device);
-        using var start = CudaEvent.Create(_device);
-        using var end = CudaEvent.Create(_device);
+        using var stream = CudaStream.Create(Device);
+        using var start = CudaEvent.Create(Device);
+        using var end = CudaEvent.Create(Device);
         start.Record(stream);
         kernel.Launch(stream, CudaLaunchShape.Linear(4, 256), new ReduceArgs(da.Pointer, db.Pointer, dd.Pointer, n, 0.3f));
         end.Record(stream);
@@ -83,12 +64,12 @@ public class GpuTests
     {
         const int rows = 7, cols = 4097, n = rows * cols;
         BFloat16[] a = Samples.Uniform<BFloat16>(n, 4), b = Samples.Uniform<BFloat16>(n, 5), w = Samples.Uniform<BFloat16>(cols, 6, low: 0.5f, high: 1.5f);
-        using var stream = CudaStream.Create(_device);
+        using var stream = CudaStream.Create(Device);
         using var da = Upload(a);
         using var db = Upload(b);
         using var dw = Upload(w);
-        using var dy = DeviceBuffer<BFloat16>.Allocate(_device, n);
-        using var df = DeviceBuffer<float>.Allocate(_device, n);
+        using var dy = DeviceBuffer<BFloat16>.Allocate(Device, n);
+        using var df = DeviceBuffer<float>.Allocate(Device, n);
 
         CudaReduce.Combine(da, db, dy, ReduceOp.Min, stream, 0.25f);
         CudaConversion.Convert(dy, df, stream, -2f);
@@ -114,9 +95,9 @@ public class GpuTests
     [Test]
     public void DeviceOperatorsRejectBadArgumentsBeforeLaunching()
     {
-        using var stream = CudaStream.Create(_device);
-        using var four = DeviceBuffer<float>.Allocate(_device, 4);
-        using var five = DeviceBuffer<float>.Allocate(_device, 5);
+        using var stream = CudaStream.Create(Device);
+        using var four = DeviceBuffer<float>.Allocate(Device, 4);
+        using var five = DeviceBuffer<float>.Allocate(Device, 5);
         Assert.That(() => CudaReduce.Combine(four, five, four, ReduceOp.Sum, stream), Throws.ArgumentException.With.Property("ParamName").EqualTo("b"));
         Assert.That(() => CudaReduce.Combine(four, four, four, ReduceOp.Avg, stream), Throws.ArgumentException.With.Property("ParamName").EqualTo("op"));
         Assert.That(() => CudaReduce.Accumulate(four, four, ReduceOp.Sum, stream, float.NaN), Throws.ArgumentException.With.Property("ParamName").EqualTo("scale"));
@@ -124,12 +105,5 @@ public class GpuTests
         Assert.That(() => CudaRmsNorm.Normalize(five, four, five, 4, 1e-6f, stream), Throws.ArgumentException.With.Property("ParamName").EqualTo("x"));
         Assert.That(() => CudaRmsNorm.Normalize(four, four, four, 4, 1e-6f, stream), Throws.ArgumentException.With.Property("ParamName").EqualTo("y"));
         Assert.That(() => CudaRmsNorm.Normalize(four, four, five, 4, 0f, stream), Throws.ArgumentException);
-    }
-
-    private DeviceBuffer<T> Upload<T>(T[] values) where T : unmanaged
-    {
-        var buffer = DeviceBuffer<T>.Allocate(_device, values.Length);
-        buffer.CopyFrom(values);
-        return buffer;
     }
 }
