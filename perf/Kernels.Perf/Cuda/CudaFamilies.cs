@@ -26,6 +26,9 @@ internal static class CudaFamilies
     public const string AttentionBackward = "cuda.attention.backward";
     public const string FlashAttention = "CudaFlashAttention";
 
+    /// <summary>Tensor-core GFLOP/s of a WMMA probe kernel: the limit of the FlashAttention figures (GPU machines only).</summary>
+    public const string WmmaPeak = "cuda.wmma-peak";
+
     /// <summary>All-reduce busbw across the GPUs of one machine, one row per contender and token count (two or more GPUs).</summary>
     public const string AllReduce = "cuda.allreduce";
     public const string NcclAllReduce = "NCCL all-reduce";

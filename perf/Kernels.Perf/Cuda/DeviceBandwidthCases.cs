@@ -26,7 +26,7 @@ internal static class DeviceBandwidthCases
 
     private static Measurement NoGpu(string reason) =>
         new(CudaFamilies.Group, CudaFamilies.Device, "", "", 0, "", 1, double.NaN, 0, double.NaN, "GB/s", null, 0,
-            $"No GPU here ({reason}): device kernels, FlashAttention and multi-GPU collectives not timed; compile, cache and ptxas figures only.");
+            $"No GPU here ({reason}): device kernels, WMMA peak, FlashAttention and multi-GPU collectives not timed; compile, cache and ptxas figures only.");
 
     private static IReadOnlyList<Measurement> Measure(CudaDevice device, int n)
     {

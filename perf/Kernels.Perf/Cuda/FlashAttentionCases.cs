@@ -9,8 +9,8 @@ namespace Kernels.Perf.Cuda;
 /// <summary>
 /// With a GPU: <see cref="CudaFlashAttention"/> forward and backward GFLOP/s for f16 and bf16, d = 64 and 128, seq 512..8192,
 /// causal and not; FLOPs as the CPU attention group counts them (<see cref="AttentionProblem"/>: 4 b h s_q s_k d, halved
-/// under a causal mask, backward 2.5x). No peak is measured: tensor-core peak needs a probe kernel of its own, so the figures
-/// stand as GFLOP/s. Planned only when a GPU is present (<see cref="CudaGroup"/>).
+/// under a causal mask, backward 2.5x); the report sets them against <see cref="WmmaPeakProbe"/> of the same run. Planned only
+/// when a GPU is present (<see cref="CudaGroup"/>).
 /// NOTE: the GPU path has never run: the machine it was written on has no GPU.
 /// </summary>
 internal static class FlashAttentionCases
