@@ -35,6 +35,8 @@ public static class CommandLine
                 return Collectives.CollectiveRankCommand.Execute(rest);
             case Attention.RingRankCommand.Name:  // one rank of the attention group's 2-process ring measurement
                 return Attention.RingRankCommand.Execute(rest);
+            case Cuda.GpuRankCommand.Name:  // one rank (one GPU) of the cuda group's multi-GPU measurement
+                return Cuda.GpuRankCommand.Execute(rest);
             case "launch":
                 return LaunchCommand.Execute(rest);
             case TwoHosts.CompressedLinkCommand.Name:  // one rank of perf/two-hosts-1gbit.sh

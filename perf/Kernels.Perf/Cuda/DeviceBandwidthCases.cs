@@ -18,30 +18,21 @@ internal static class DeviceBandwidthCases
 
     private static IReadOnlyList<Measurement> Run(BenchmarkContext context)
     {
-        CudaDevice device;
-        try
-        {
-            if (CudaDevice.Count == 0)
-                return [NoGpu("the CUDA driver reports no device")];
-            device = CudaDevice.Open(0);
-        }
-        catch (CudaUnavailableException e)
-        {
-            return [NoGpu(e.Message)];
-        }
-        using (device)
-            return Measure(device, context.Options.Quick ? 16 << 20 : 64 << 20);
+        if (CudaDevicePresence.Count(out string reason) == 0)
+            return [NoGpu(reason)];
+        using CudaDevice device = CudaDevice.Open(0);
+        return Measure(device, context.Options.Quick ? 16 << 20 : 64 << 20);
     }
 
     private static Measurement NoGpu(string reason) =>
         new(CudaFamilies.Group, CudaFamilies.Device, "", "", 0, "", 1, double.NaN, 0, double.NaN, "GB/s", null, 0,
-            $"No GPU here ({reason}): device kernels not timed; compile, cache and ptxas figures only.");
+            $"No GPU here ({reason}): device kernels, WMMA peak, FlashAttention and multi-GPU collectives not timed; compile, cache and ptxas figures only.");
 
     private static IReadOnlyList<Measurement> Measure(CudaDevice device, int n)
     {
         using CudaStream stream = CudaStream.Create(device);
-        using DeviceBuffer<float> a = Filled(device, n, 0.5f), b = Filled(device, n, -0.25f), destination = DeviceBuffer<float>.Allocate(device, n);
-        using DeviceBuffer<float> residual = Filled(device, n, 0.01f), weight = Filled(device, Hidden, 1f);
+        using DeviceBuffer<float> a = FilledDeviceBuffer.Allocate(device, n, 0.5f), b = FilledDeviceBuffer.Allocate(device, n, -0.25f), destination = DeviceBuffer<float>.Allocate(device, n);
+        using DeviceBuffer<float> residual = FilledDeviceBuffer.Allocate(device, n, 0.01f), weight = FilledDeviceBuffer.Allocate(device, Hidden, 1f);
         using DeviceBuffer<uint> signs = DeviceBuffer<uint>.Allocate(device, CudaOneBit.SignWords(n));
         using DeviceBuffer<float> scales = DeviceBuffer<float>.Allocate(device, CudaOneBit.Chunks(n, 2048));
         long f32 = 4L * n, signBytes = 4L * signs.Length;
@@ -58,33 +49,10 @@ internal static class DeviceBandwidthCases
         var rows = new List<Measurement>();
         foreach (var (family, bytes, call) in cases)
         {
-            double seconds = EventTimed(device, stream, call);
+            double seconds = CudaEventTiming.SecondsPerCall(device, stream, Repeats, call, stream.Synchronize);
             rows.Add(new Measurement(CudaFamilies.Group, CudaFamilies.DeviceBandwidth, family, dtype, f32, shape, 1, seconds, bytes,
                 bytes / seconds / 1e9, "GB/s", null, Repeats));
         }
         return rows;
-    }
-
-    private static DeviceBuffer<float> Filled(CudaDevice device, int length, float value)
-    {
-        DeviceBuffer<float> buffer = DeviceBuffer<float>.Allocate(device, length);
-        float[] host = new float[length];
-        Array.Fill(host, value);
-        buffer.CopyFrom(host);
-        return buffer;
-    }
-
-    // Two warm-up calls, then Repeats calls between two events: seconds per call.
-    private static double EventTimed(CudaDevice device, CudaStream stream, Action call)
-    {
-        call();
-        call();
-        using CudaEvent start = CudaEvent.Create(device), end = CudaEvent.Create(device);
-        start.Record(stream);
-        for (int i = 0; i < Repeats; i++)
-            call();
-        end.Record(stream);
-        end.Synchronize();
-        return CudaEvent.ElapsedMilliseconds(start, end) / 1e3 / Repeats;
     }
 }

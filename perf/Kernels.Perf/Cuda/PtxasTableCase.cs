@@ -4,7 +4,7 @@ using Kernels.Perf.Core;
 namespace Kernels.Perf.Cuda;
 
 /// <summary>
-/// The ptxas -v resource table of every kernel of cuda/ for sm_80 and sm_90 (NVRTC PTX for compute_80/90, then ptxas). One
+/// The ptxas -v resource table of every kernel of cuda/ (and of the group's WMMA peak probe) for sm_80 and sm_90 (NVRTC PTX for compute_80/90, then ptxas). One
 /// row per kernel and architecture: Implementation = the kernel's name expression, DType = the architecture, Value = registers,
 /// SizeBytes = static shared memory, BytesMoved = spill stores + loads, Note = the stack frame in bytes. Not a timing.
 /// </summary>
@@ -25,7 +25,7 @@ internal static class PtxasTableCase
             var compiler = new NvrtcCompiler(folder);
             var rows = new List<Measurement>();
             foreach (int major in Generations)
-            foreach (CudaProgramSource program in CudaKernelSources.All)
+            foreach (CudaProgramSource program in CudaKernelSources.All.Append(WmmaPeakProbe.Source))
             {
                 CompiledProgram compiled = compiler.Compile(program, CudaArchitecture.Compute(major, 0));
                 CudaArchitecture real = CudaArchitecture.Sm(major, 0);
