@@ -26,6 +26,7 @@ public sealed class OneBitAdam
     private float[] _momentum;
     private float[] _variance;
     private long _step;
+    private float _learningRate;
 
     /// <param name="communicator">The data-parallel ranks.</param>
     /// <param name="parameterCount">Parameters the optimizer updates; at least 1.</param>
@@ -42,6 +43,20 @@ public sealed class OneBitAdam
         _momentum = new float[parameterCount];
         _variance = new float[parameterCount];
         _momentumAllReduce = new CompressedAllReduce(communicator, new OneBit(_options.ChunkSize, OneBitScale.Rms), ErrorFeedback.Ef14());
+        _learningRate = _options.LearningRate;
+    }
+
+    /// <summary>The step size of the next steps; <see cref="OneBitAdamOptions.LearningRate"/> at first. Set it before a step to follow a
+    /// schedule (every rank the same value). It is not part of the saved state: a schedule sets it from the step.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative or not finite.</exception>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            if (!(value >= 0 && float.IsFinite(value))) throw new ArgumentOutOfRangeException(nameof(value), value, "LearningRate must be non-negative and finite.");
+            _learningRate = value;
+        }
     }
 
     /// <summary>Steps taken.</summary>
@@ -86,7 +101,7 @@ public sealed class OneBitAdam
         long varianceStep = Math.Min(t, _options.WarmUpSteps);
         float momentumCorrection = (float)(1 - Math.Pow(b1, t));
         float varianceCorrection = (float)(1 - Math.Pow(b2, varianceStep));
-        float lr = _options.LearningRate, eps = _options.Epsilon;
+        float lr = _learningRate, eps = _options.Epsilon;
         bool masking = t > _options.WarmUpSteps;
         for (int i = 0; i < _length; i++)
         {

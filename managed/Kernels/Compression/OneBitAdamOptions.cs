@@ -3,7 +3,7 @@ namespace Kernels.Compression;
 /// <summary>Settings of <see cref="OneBitAdam"/>; every rank must use the same.</summary>
 public sealed record OneBitAdamOptions
 {
-    /// <summary>Step size; positive and finite.</summary>
+    /// <summary>Step size at first (<see cref="OneBitAdam.LearningRate"/> follows a schedule); positive and finite.</summary>
     public float LearningRate { get; init; } = 1e-3f;
 
     /// <summary>Momentum decay beta1, in [0, 1).</summary>

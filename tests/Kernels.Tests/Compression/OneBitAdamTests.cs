@@ -130,6 +130,33 @@ public class OneBitAdamTests
     }
 
     [Test]
+    public void A_learning_rate_set_between_steps_scales_the_next_step_and_a_bad_one_is_refused()
+    {
+        using var job = new TestJob(1, TestJob.Small());
+        var adam = new OneBitAdam(job.Ranks[0], Length, Options);
+        Assert.That(adam.LearningRate, Is.EqualTo(Options.LearningRate));
+        foreach (float bad in new[] { -1e-3f, float.NaN, float.PositiveInfinity })
+        {
+            Assert.That(() => adam.LearningRate = bad, Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("non-negative and finite"));
+        }
+        Assert.That(adam.LearningRate, Is.EqualTo(Options.LearningRate), "a refused value leaves the rate as it was");
+
+        // Steps 1 and 2 with rates 0.003 then 0: the first moves by 0.003 * g / (|g| + eps) (Adam's first step), the second not at all.
+        float[] gradient = Gradient(0, 0);
+        var parameters = new float[Length];
+        adam.LearningRate = 0.003f;
+        adam.Step(parameters, gradient);
+        for (int i = 0; i < Length; i++)
+        {
+            Assert.That(parameters[i], Is.EqualTo(-0.003 * gradient[i] / (Math.Abs((double)gradient[i]) + 1e-8)).Within(1e-7), $"element {i}");
+        }
+        float[] afterFirst = (float[])parameters.Clone();
+        adam.LearningRate = 0f;
+        adam.Step(parameters, Gradient(0, 1));
+        Assert.That(parameters, Is.EqualTo(afterFirst));
+    }
+
+    [Test]
     public void Bad_settings_and_lengths_throw()
     {
         using var job = new TestJob(1, TestJob.Small());

@@ -8,7 +8,7 @@ namespace Kernels.Perf.Compression.Convergence;
 /// <param name="Steps">Optimizer steps.</param>
 /// <param name="BatchPerRank">Rows each rank samples per step (with replacement, from its shard).</param>
 /// <param name="SgdLearningRate">SGD's initial step size (cosine decay to 0).</param>
-/// <param name="AdamLearningRate">Adam's and 1-bit Adam's step size (constant).</param>
+/// <param name="AdamLearningRate">Adam's and 1-bit Adam's initial step size (cosine decay to 0, as SGD's).</param>
 /// <param name="AdamWarmUpSteps">1-bit Adam's Adam steps before compression starts.</param>
 /// <param name="AdamEpsilon">Adam's and 1-bit Adam's eps.</param>
 /// <param name="Ranks">Data-parallel ranks (threads of one in-process job).</param>

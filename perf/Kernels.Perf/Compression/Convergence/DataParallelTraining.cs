@@ -95,6 +95,7 @@ public static class DataParallelTraining
             model.LossAndGradient(parameters, setup.Train, batch, gradient);
             if (adam is not null)
             {
+                adam.LearningRate = CosineDecay(setup.AdamLearningRate, step, setup.Steps);
                 sent[step] = adam.Step(parameters, gradient).BytesSent;
                 continue;
             }
@@ -102,7 +103,7 @@ public static class DataParallelTraining
             // sends it. Exchanging rate x gradient instead (EF memory in step units) measured worse on label-sorted shards:
             // top-k 1% +3.9% / +2.2% above dense on softmax regression against +0.8% / +0.4% this way (same lengths and seeds).
             sent[step] = exchange!.Average(gradient);
-            float rate = setup.SgdLearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * step / setup.Steps));
+            float rate = CosineDecay(setup.SgdLearningRate, step, setup.Steps);
             for (int i = 0; i < parameters.Length; i++) parameters[i] -= rate * gradient[i];
         }
         if (communicator.Rank == 0)
@@ -111,4 +112,12 @@ public static class DataParallelTraining
         }
         return new RankOutcome(parameters, sent, curve);
     }
+
+    /// <summary>
+    /// The rate of <paramref name="step"/> (from 0) of <paramref name="steps"/>: <paramref name="initial"/> decayed to 0 along a half
+    /// cosine. SGD, Adam and 1-bit Adam all follow it, so each run ends at a small rate and its final loss is where it converged, not
+    /// a sample of the noise a constant rate keeps up: with Adam's rate constant, the digits MLP's final loss moved by 2-4% between the
+    /// last curve points, and 1-bit Adam's gap to Adam was +2.5%, +0.5% and -2.5% for seeds 1, 2 and 3 (iid, 400 epochs).
+    /// </summary>
+    private static float CosineDecay(float initial, int step, int steps) => initial * 0.5f * (1 + MathF.Cos(MathF.PI * step / steps));
 }
