@@ -32,13 +32,9 @@ internal sealed class HeadResharding(int size, SequenceLayout layout, int batch,
         for (int source = 0; source < size; source++)
         {
             ReadOnlySpan<T> block = received.Slice(source * blockLength + offset);
-            for (int b = 0; b < batch; b++)
+            for (int blockRow = 0; blockRow < batch * localSeq; blockRow++)
             {
-                for (int i = 0; i < localSeq; i++)
-                {
-                    int position = SequenceShards.GlobalPosition(layout, source, size, localSeq, i);
-                    block.Slice((b * localSeq + i) * row, row).CopyTo(mine.Slice((b * Seq + position) * row, row));
-                }
+                block.Slice(blockRow * row, row).CopyTo(mine.Slice(SequenceRow(source, blockRow) * row, row));
             }
         }
     }
@@ -50,15 +46,18 @@ internal sealed class HeadResharding(int size, SequenceLayout layout, int batch,
         for (int destination = 0; destination < size; destination++)
         {
             Span<T> block = send.Slice(destination * blockLength + offset);
-            for (int b = 0; b < batch; b++)
+            for (int blockRow = 0; blockRow < batch * localSeq; blockRow++)
             {
-                for (int i = 0; i < localSeq; i++)
-                {
-                    int position = SequenceShards.GlobalPosition(layout, destination, size, localSeq, i);
-                    mine.Slice((b * Seq + position) * row, row).CopyTo(block.Slice((b * localSeq + i) * row, row));
-                }
+                mine.Slice(SequenceRow(destination, blockRow) * row, row).CopyTo(block.Slice(blockRow * row, row));
             }
         }
+    }
+
+    /// <summary>Where row (b, i) of the block exchanged with <paramref name="rank"/> sits in the sequence-ordered (batch, seq) rows.</summary>
+    private int SequenceRow(int rank, int blockRow)
+    {
+        (int b, int i) = Math.DivRem(blockRow, localSeq);
+        return b * Seq + SequenceShards.GlobalPosition(layout, rank, size, localSeq, i);
     }
 
     /// <summary>Places the block from each source rank (head slice p of this rank's positions) into <paramref name="local"/>, (batch, localSeq, heads, dim).</summary>
