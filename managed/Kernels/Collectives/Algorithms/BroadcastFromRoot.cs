@@ -18,7 +18,7 @@ internal static unsafe class BroadcastFromRoot
             return;
         }
         bool isRoot = call.Rank == root;
-        long roundElements = call.Endpoint.SlotElements(elementSize);
+        long roundElements = call.Endpoint.RoundElements(elementSize);
         long rounds = Math.Max(1, (count + roundElements - 1) / roundElements);
         for (long round = 0; round < rounds; round++)
         {

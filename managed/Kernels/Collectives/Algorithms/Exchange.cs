@@ -8,7 +8,7 @@ namespace Kernels.Collectives.Algorithms;
 /// order. Every rank must hold the same count matrix (the sparse collectives gather it first).
 /// </summary>
 /// <remarks>
-/// Rounds of one slot: round k stages elements [kC, (k+1)C) of every rank's send buffer, and each rank copies the part
+/// Rounds of C = <see cref="RankEndpoint.RoundBytes"/> (or the slot, when smaller): round k stages elements [kC, (k+1)C) of every rank's send buffer, and each rank copies the part
 /// of its block that falls in the window. Steps of round k: 2k ready (round 0: arrival), 2k+1 done reading.
 /// </remarks>
 internal static unsafe class Exchange
@@ -42,7 +42,7 @@ internal static unsafe class Exchange
             mySendTotal += counts[me * size + q];
         }
 
-        long roundElements = call.Endpoint.SlotElements(elementSize);
+        long roundElements = call.Endpoint.RoundElements(elementSize);
         long rounds = Math.Max(1, (largestSend + roundElements - 1) / roundElements);
         for (long round = 0; round < rounds; round++)
         {

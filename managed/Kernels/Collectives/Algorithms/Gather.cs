@@ -4,7 +4,7 @@ namespace Kernels.Collectives.Algorithms;
 
 /// <summary>
 /// All-gather with a count per rank: every rank publishes its contribution and copies every peer's into place.
-/// User spans go through the staging slots in rounds of up to a slot per rank (steps of round k: 2k ready,
+/// User spans go through the staging slots in rounds of up to <see cref="RankEndpoint.RoundBytes"/> per rank (steps of round k: 2k ready,
 /// 2k+1 done reading); a <see cref="CommunicatorBuffer{T}"/> holds all contributions at their shard offsets and
 /// each rank copies the peers' shards straight from their buffers (steps 0, 1; returns once peers are done).
 /// </summary>
@@ -24,7 +24,7 @@ internal static unsafe class Gather
             displacement += counts[rank];
             largest = Math.Max(largest, counts[rank]);
         }
-        long roundElements = call.Endpoint.SlotElements(elementSize);
+        long roundElements = call.Endpoint.RoundElements(elementSize);
         long rounds = Math.Max(1, (largest + roundElements - 1) / roundElements);
         for (long round = 0; round < rounds; round++)
         {

@@ -21,7 +21,7 @@ namespace Kernels.Collectives.Algorithms;
 /// ranks copy the owner's rounded bits, so all ranks hold the same bits, and a rerun computes them in the same order.</para>
 /// <para>User spans: the staging slot is split into two halves; stage t writes half t % 2 (fp32 partials, then the
 /// finished element type for the all-gather), so a rank overwrites a half only after its right neighbour has read
-/// slice i of stage t-2 there (it has published stage t-1, slice i). Messages larger than a half-slot per chunk run
+/// slice i of stage t-2 there (it has published stage t-1, slice i). Messages larger than half a round (<see cref="RankEndpoint.RoundBytes"/>) per chunk run
 /// in rounds alternating the slots (<see cref="CollectiveCall.AcquireSlot"/>). Traffic per rank at 2 ranks:
 /// about 4.5 S as two-shot, but copy-in, reduction and copy-out of successive slices overlap between the ranks.</para>
 /// <para><see cref="CommunicatorBuffer{T}"/>s: nothing is staged. Stage 1 reads the left neighbour's input chunk
@@ -119,7 +119,7 @@ internal static unsafe class Ring
             // Buffers at 2 ranks keep no partials: no slot, so the whole shard is one piece.
             UsesSlot = !onBuffers || _size > 2;
             long largestShard = Math.Max(1, Shards.Largest(args.Count, _size));
-            _pieceElements = UsesSlot ? Math.Max(1, call.Endpoint.SlotElements(PartialSize) / 2) : largestShard;
+            _pieceElements = UsesSlot ? Math.Max(1, call.Endpoint.RoundElements(PartialSize) / 2) : largestShard;
             Rounds = Math.Max(1, (largestShard + _pieceElements - 1) / _pieceElements);
             long piece = Math.Min(_pieceElements, largestShard);
             Slices = SlicesFor(piece);

@@ -20,7 +20,7 @@ internal static unsafe class ShardedReduceScatter
             return;
         }
         int size = call.Size, me = call.Rank, elementSize = args.ElementSize;
-        long pieceElements = Math.Max(1, call.Endpoint.SlotElements(elementSize) / size);
+        long pieceElements = Math.Max(1, call.Endpoint.RoundElements(elementSize) / size);
         long rounds = Math.Max(1, (Shards.Largest(args.Count, size) + pieceElements - 1) / pieceElements);
         Span<nint> sources = stackalloc nint[size];
         for (long round = 0; round < rounds; round++)
