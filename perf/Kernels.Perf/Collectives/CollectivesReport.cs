@@ -66,11 +66,14 @@ public static class CollectivesReport
         md.AppendLine("## Collectives at 2 ranks (nccl-tests figures)").AppendLine();
         md.AppendLine("f32 sum. S is the whole vector (all-reduce: the buffer; reduce-scatter: the input; all-gather: the output); " +
             "algbw = S / time; busbw = algbw x 2(n-1)/n for all-reduce, x (n-1)/n for the others; #wrong counts elements differing " +
-            "from the exact expected result (integer-valued inputs). Every contender uses the same timing: warm-up, then about " +
-            "the same budget per case in up to five batches, the median batch, the slowest rank's time. Our ranks are threads " +
-            "(in-process transport) or two processes over shared memory started by the launcher, with user arrays (copied in and " +
-            "out) or `AllocateBuffer` buffers (no copy). MPI: `kn_peer_mpi` through libkernels_mpi under `mpirun -n 2` (Open MPI's default " +
-            "placement, a core per rank; + `--allow-run-as-root` as root); Gloo: `kn_peer_gloo`, gloo::AllreduceRing over TCP on 127.0.0.1 " +
+            "from the exact expected result (integer-valued inputs). Our shared-memory ranks and MPI run in the same two processes " +
+            "under `mpirun -n 2` (Open MPI's default placement, a core per rank; + `--allow-run-as-root` as root): per case, user " +
+            "arrays (copied in and out) and `AllocateBuffer` buffers (no copy) with the cost model's algorithm, for all-reduce also " +
+            "two-shot and the ring forced, and MPI's own collective through libkernels_mpi take turns, a batch each per round for " +
+            "seven rounds after a warm-up; each one's fastest batch, the slowest rank's time. Load from other work falls on all of " +
+            "them alike. The other contenders run alone with the native peers' timing (warm-up, up to five batches, the median " +
+            "batch): our ranks as threads (in-process transport) and over the MPI path; Gloo: `kn_peer_gloo`, gloo::AllreduceRing " +
+            "over TCP on 127.0.0.1 " +
             "(all-reduce only).").AppendLine();
         foreach (string library in all.Where(m => m.Ran && m.Note is not null).Select(m => $"{m.Implementation}: {m.Note}").Distinct())
         {

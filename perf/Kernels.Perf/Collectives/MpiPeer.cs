@@ -1,24 +1,41 @@
+using Kernels.Collectives.Mpi;
+
 namespace Kernels.Perf.Collectives;
 
 /// <summary>
-/// kn_peer_mpi under mpirun: MPI_Allreduce, MPI_Reduce_scatter_block and MPI_Allgather through libkernels_mpi, run as
-/// users run it: <c>mpirun -n 2</c> with Open MPI's default placement (each rank bound to its own core). Measured here:
-/// <c>--bind-to none</c> lets the two busy-polling ranks share a core under load, and calls then take whole scheduler
-/// time slices (8 or 16 ms instead of 10-500 µs). With Open MPI, as root, <c>--allow-run-as-root</c>; on a one-core
-/// machine also <c>--oversubscribe</c>. Open MPI's shared-memory transport (vader, CMA single copy) works here unmodified.
+/// Jobs under mpirun, as users run them: <c>mpirun -n 2</c> with Open MPI's default placement (each rank bound to its own
+/// core). Measured here: <c>--bind-to none</c> lets the two busy-polling ranks share a core under load, and calls then
+/// take whole scheduler time slices (8 or 16 ms instead of 10-500 µs). With Open MPI, as root, <c>--allow-run-as-root</c>;
+/// on a one-core machine also <c>--oversubscribe</c>. Open MPI's shared-memory transport (vader, CMA single copy) works
+/// here unmodified.
 /// </summary>
 internal static class MpiPeer
 {
-    public static (IReadOnlyList<PeerCase> Cases, string? Problem) Run(SweepPlan plan)
+    /// <summary>
+    /// Our shared-memory contenders and MPI's collectives in the same two processes, timed in turns per case:
+    /// <c>kernels-perf collective-rank --alongside-mpi</c> (<see cref="CollectiveRankCommand"/>). Null with the reason
+    /// when there is no mpirun or no libkernels_mpi: the caller then runs ours alone.
+    /// </summary>
+    public static (IReadOnlyList<PeerCase> Cases, string? Problem)? RunAlongside(SweepPlan plan)
     {
-        string? peer = PeerPrograms.Find("kn_peer_mpi", out string problem);
-        return peer is null ? ([], problem) : RunUnderMpirun([peer], plan, simulatedHosts: null);
+        if (!MpiShimLibrary.Library.IsLoaded || PeerPrograms.FindOnPath("mpirun") is null)
+        {
+            return null;
+        }
+        (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
+        return RunUnderMpirun([fileName, .. leading, CollectiveRankCommand.Name, "--collectives", string.Join(",", plan.Collectives),
+            CollectiveRankCommand.AlongsideMpi], plan, simulatedHosts: null);
     }
+
+    /// <summary>Why MPI is not measured, when <see cref="RunAlongside"/> cannot run.</summary>
+    public static string Unavailable => MpiShimLibrary.Library.IsLoaded
+        ? "mpirun is not on PATH (Debian: openmpi-bin)"
+        : $"libkernels_mpi is not loaded: {MpiShimLibrary.Library.Description}";
 
     /// <summary>
     /// Our collectives over the MPI path: <c>kernels-perf collective-rank</c> under mpirun with <c>KN_SIMULATED_HOSTS=2</c>,
     /// so the two ranks are two hosts of a hierarchical communicator and every byte goes through libkernels_mpi (Open MPI
-    /// then moves it over its own shared memory, as for kn_peer_mpi): the hierarchy's cost against MPI itself. User spans.
+    /// then moves it over its own shared memory, as for MPI's own collectives): the hierarchy's cost against MPI itself. User spans.
     /// </summary>
     public static (IReadOnlyList<PeerCase> Cases, string? Problem) RunHierarchical(SweepPlan plan)
     {
@@ -47,13 +64,16 @@ internal static class MpiPeer
                 arguments.Add("--oversubscribe");
             }
         }
+        // TERM=dumb: Open MPI gives local ranks a pseudo-terminal, and .NET would start its output with terminfo's
+        // keypad sequence, which hides the first JSON line from PeerCase.TryParse.
+        var environment = new List<(string Name, string Value)> { ("TERM", "dumb") };
         if (simulatedHosts is { } hosts)
         {
-            // TERM=dumb: Open MPI gives local ranks a pseudo-terminal, and .NET would start its output with terminfo's
-            // keypad sequence, which hides the first JSON line from PeerCase.TryParse.
-            arguments.AddRange(openMpi
-                ? ["-x", $"KN_SIMULATED_HOSTS={hosts}", "-x", "TERM=dumb"]
-                : ["-genv", "KN_SIMULATED_HOSTS", hosts.ToString(), "-genv", "TERM", "dumb"]);
+            environment.Add(("KN_SIMULATED_HOSTS", hosts.ToString()));
+        }
+        foreach ((string name, string value) in environment)
+        {
+            arguments.AddRange(openMpi ? ["-x", $"{name}={value}"] : ["-genv", name, value]);
         }
         arguments.AddRange(program);
         arguments.AddRange(plan.Arguments());

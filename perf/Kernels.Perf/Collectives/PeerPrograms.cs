@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Kernels.Perf.Collectives;
 
 /// <summary>
-/// Where the collective peers are: kn_peer_mpi and kn_peer_gloo in the native build (build/native/bin of the repository
+/// Where the collective peers are: kn_peer_gloo in the native build (build/native/bin of the repository
 /// this binary was built from, or <c>KN_PEERS_DIR</c>), mpirun on PATH, and this program itself for our ranks.
 /// </summary>
 internal static class PeerPrograms

@@ -13,147 +13,162 @@ internal enum BufferKind
 }
 
 /// <summary>
-/// One rank's side of our collectives at one size, on any transport, timed with <see cref="CaseTimer"/> and checked
-/// against <see cref="TestValues"/> like the native peers. Every rank of the communicator must run the same cases in
-/// the same order; each returns the same (slowest-rank) figures.
+/// One rank's side of the collectives cases, on any transport: builds our contenders (<see cref="Ours"/>), times one
+/// alone as the native peers time themselves (<see cref="Run"/>, <see cref="CaseTimer"/>) or several in alternation
+/// (<see cref="RunAlternated"/>, <see cref="AlternatingTimer"/>), and checks each against <see cref="TestValues"/>.
+/// Every rank must run the same cases in the same order; each returns the same (slowest-rank) figures.
+/// <paramref name="timing"/> carries the max/sum over ranks that every timing decision needs.
 /// </summary>
-internal sealed class RankSweep(Communicator communicator, double seconds)
+internal sealed class RankSweep(Communicator timing, double seconds)
 {
     private readonly float[] _cell = new float[1];
 
-    public PeerCase Run(string implementation, string collective, long bytes, BufferKind kind)
+    /// <summary>Times <paramref name="contender"/> alone and frees it.</summary>
+    public PeerCase Run(RankContender contender)
+    {
+        try
+        {
+            (double perCall, long calls) = CaseTimer.Time(contender.Call, seconds, MaxOverRanks);
+            return Result(contender, perCall, calls);
+        }
+        finally
+        {
+            contender.Release();
+        }
+    }
+
+    /// <summary>
+    /// Times the contenders of one case in turns (a batch of each per round, the fastest batch of each), so that the
+    /// load of the moment falls on all of them alike, and frees them.
+    /// </summary>
+    public IReadOnlyList<PeerCase> RunAlternated(IReadOnlyList<RankContender> contenders)
+    {
+        try
+        {
+            foreach (RankContender contender in contenders)
+            {
+                contender.Call(); // first-call costs (page faults of fresh arrays, JIT) outside every timed batch
+            }
+            (double SecondsPerCall, long Calls)[] timed = AlternatingTimer.Time([.. contenders.Select(c => c.Call)], seconds * contenders.Count, MaxOverRanks);
+            return [.. contenders.Select((c, i) => Result(c, timed[i].SecondsPerCall, timed[i].Calls))];
+        }
+        finally
+        {
+            foreach (RankContender contender in contenders)
+            {
+                contender.Release();
+            }
+        }
+    }
+
+    private PeerCase Result(RankContender contender, double perCall, long calls) =>
+        PeerCase.From(contender.Peer, contender.Library, contender.Collective, contender.Algorithm, timing.Size, contender.Bytes,
+            contender.Count, perCall, calls, SumOverRanks(contender.Wrong()));
+
+    /// <summary>Our <paramref name="collective"/> at <paramref name="bytes"/> on <paramref name="communicator"/>, named <paramref name="peer"/>.</summary>
+    public static RankContender Ours(Communicator communicator, string peer, string collective, long bytes, BufferKind kind)
     {
         int n = communicator.Size;
         // As the native peers: all-reduce counts the buffer; the others a block per rank (at least one element).
         long count = bytes / sizeof(float);
         int block = (int)Math.Max(1, count / n);
         int total = block * n;
-        (Action call, Func<long> wrong, long reportedBytes, long reportedCount, Action release) = (collective, kind) switch
+        string algorithm = $"Communicator ({kind})";
+        return (collective, kind) switch
         {
-            (CollectiveNames.AllReduce, BufferKind.Spans) => AllReduceSpans((int)count),
-            (CollectiveNames.AllReduce, BufferKind.Buffers) => AllReduceBuffer((int)count),
-            (CollectiveNames.ReduceScatter, BufferKind.Spans) => ReduceScatterSpans(block, total),
-            (CollectiveNames.ReduceScatter, BufferKind.Buffers) => ReduceScatterBuffer(block, total),
-            (CollectiveNames.AllGather, BufferKind.Spans) => AllGatherSpans(block, total),
-            (CollectiveNames.AllGather, BufferKind.Buffers) => AllGatherBuffer(block, total),
+            (CollectiveNames.AllReduce, BufferKind.Spans) => AllReduceSpans(communicator, peer, algorithm, (int)count),
+            (CollectiveNames.AllReduce, BufferKind.Buffers) => AllReduceBuffer(communicator, peer, algorithm, (int)count),
+            (CollectiveNames.ReduceScatter, BufferKind.Spans) => ReduceScatterSpans(communicator, peer, algorithm, block, total),
+            (CollectiveNames.ReduceScatter, BufferKind.Buffers) => ReduceScatterBuffer(communicator, peer, algorithm, block, total),
+            (CollectiveNames.AllGather, BufferKind.Spans) => AllGatherSpans(communicator, peer, algorithm, block, total),
+            (CollectiveNames.AllGather, BufferKind.Buffers) => AllGatherBuffer(communicator, peer, algorithm, block, total),
             _ => throw new ArgumentException($"unknown collective '{collective}'", nameof(collective)),
         };
-        try
-        {
-            (double perCall, long calls) = CaseTimer.Time(call, seconds, MaxOverRanks);
-            long wrongHere = wrong();
-            return PeerCase.From(implementation, "Kernels", collective, $"Communicator ({kind})", n, reportedBytes, reportedCount,
-                perCall, calls, SumOverRanks(wrongHere));
-        }
-        finally
-        {
-            release();
-        }
     }
 
-    private (Action, Func<long>, long, long, Action) AllReduceSpans(int count)
+    private static RankContender AllReduceSpans(Communicator communicator, string peer, string algorithm, int count)
     {
-        float[] input = Filled(count, i => TestValues.Value(communicator.Rank, i));
+        float[] input = TestValues.Filled(count, i => TestValues.Value(communicator.Rank, i));
         float[] output = new float[count];
-        return (() => communicator.AllReduce<float>(input, output, ReduceOp.Sum),
-            () => Wrong(output, i => TestValues.ExpectedSum(communicator.Size, i)), count * 4L, count, () => { });
+        return new RankContender(peer, "Kernels", CollectiveNames.AllReduce, algorithm, count * 4L, count,
+            () => communicator.AllReduce<float>(input, output, ReduceOp.Sum),
+            () => TestValues.Wrong(output, i => TestValues.ExpectedSum(communicator.Size, i)), () => { });
     }
 
     // In place: timed calls keep summing the growing values (finite values and Inf cost the same), so the data is
     // refilled and reduced once more for the check, as the Gloo peer does.
-    private (Action, Func<long>, long, long, Action) AllReduceBuffer(int count)
+    private static RankContender AllReduceBuffer(Communicator communicator, string peer, string algorithm, int count)
     {
         CommunicatorBuffer<float> buffer = communicator.AllocateBuffer<float>(count);
-        void Refill() => Fill(buffer.Span, 0, i => TestValues.Value(communicator.Rank, i));
+        void Refill() => TestValues.Fill(buffer.Span, 0, i => TestValues.Value(communicator.Rank, i));
         Refill();
-        return (() => communicator.AllReduce(buffer, ReduceOp.Sum),
+        return new RankContender(peer, "Kernels", CollectiveNames.AllReduce, algorithm, count * 4L, count,
+            () => communicator.AllReduce(buffer, ReduceOp.Sum),
             () =>
             {
                 Refill();
                 communicator.AllReduce(buffer, ReduceOp.Sum);
-                return Wrong(buffer.Span, i => TestValues.ExpectedSum(communicator.Size, i));
-            }, count * 4L, count, buffer.Dispose);
+                return TestValues.Wrong(buffer.Span, i => TestValues.ExpectedSum(communicator.Size, i));
+            }, buffer.Dispose);
     }
 
-    private (Action, Func<long>, long, long, Action) ReduceScatterSpans(int block, int total)
+    private static RankContender ReduceScatterSpans(Communicator communicator, string peer, string algorithm, int block, int total)
     {
-        float[] input = Filled(total, i => TestValues.Value(communicator.Rank, i));
+        float[] input = TestValues.Filled(total, i => TestValues.Value(communicator.Rank, i));
         float[] output = new float[block];
         long offset = (long)communicator.Rank * block;
-        return (() => communicator.ReduceScatter<float>(input, output, ReduceOp.Sum),
-            () => Wrong(output, j => TestValues.ExpectedSum(communicator.Size, offset + j)), total * 4L, total, () => { });
+        return new RankContender(peer, "Kernels", CollectiveNames.ReduceScatter, algorithm, total * 4L, total,
+            () => communicator.ReduceScatter<float>(input, output, ReduceOp.Sum),
+            () => TestValues.Wrong(output, j => TestValues.ExpectedSum(communicator.Size, offset + j)), () => { });
     }
 
-    private (Action, Func<long>, long, long, Action) ReduceScatterBuffer(int block, int total)
+    private static RankContender ReduceScatterBuffer(Communicator communicator, string peer, string algorithm, int block, int total)
     {
         CommunicatorBuffer<float> buffer = communicator.AllocateBuffer<float>(total);
-        void Refill() => Fill(buffer.Span, 0, i => TestValues.Value(communicator.Rank, i));
+        void Refill() => TestValues.Fill(buffer.Span, 0, i => TestValues.Value(communicator.Rank, i));
         Refill();
         int offset = communicator.Rank * block;
-        return (() => communicator.ReduceScatter(buffer, ReduceOp.Sum),
+        return new RankContender(peer, "Kernels", CollectiveNames.ReduceScatter, algorithm, total * 4L, total,
+            () => communicator.ReduceScatter(buffer, ReduceOp.Sum),
             () =>
             {
                 Refill();
                 communicator.ReduceScatter(buffer, ReduceOp.Sum);
-                return Wrong(buffer.Span.Slice(offset, block), j => TestValues.ExpectedSum(communicator.Size, offset + j));
-            }, total * 4L, total, buffer.Dispose);
+                return TestValues.Wrong(buffer.Span.Slice(offset, block), j => TestValues.ExpectedSum(communicator.Size, offset + j));
+            }, buffer.Dispose);
     }
 
-    private (Action, Func<long>, long, long, Action) AllGatherSpans(int block, int total)
+    private static RankContender AllGatherSpans(Communicator communicator, string peer, string algorithm, int block, int total)
     {
         long offset = (long)communicator.Rank * block;
-        float[] input = Filled(block, j => TestValues.Value(communicator.Rank, offset + j));
+        float[] input = TestValues.Filled(block, j => TestValues.Value(communicator.Rank, offset + j));
         float[] output = new float[total];
-        return (() => communicator.AllGather<float>(input, output),
-            () => Wrong(output, i => TestValues.Value((int)(i / block), i)), total * 4L, block, () => { });
+        return new RankContender(peer, "Kernels", CollectiveNames.AllGather, algorithm, total * 4L, block,
+            () => communicator.AllGather<float>(input, output),
+            () => TestValues.Wrong(output, i => TestValues.Value((int)(i / block), i)), () => { });
     }
 
-    private (Action, Func<long>, long, long, Action) AllGatherBuffer(int block, int total)
+    private static RankContender AllGatherBuffer(Communicator communicator, string peer, string algorithm, int block, int total)
     {
         CommunicatorBuffer<float> buffer = communicator.AllocateBuffer<float>(total);
         int offset = communicator.Rank * block;
-        Fill(buffer.Span.Slice(offset, block), offset, i => TestValues.Value(communicator.Rank, i));
-        return (() => communicator.AllGather(buffer),
-            () => Wrong(buffer.Span, i => TestValues.Value((int)(i / block), i)), total * 4L, block, buffer.Dispose);
+        TestValues.Fill(buffer.Span.Slice(offset, block), offset, i => TestValues.Value(communicator.Rank, i));
+        return new RankContender(peer, "Kernels", CollectiveNames.AllGather, algorithm, total * 4L, block,
+            () => communicator.AllGather(buffer),
+            () => TestValues.Wrong(buffer.Span, i => TestValues.Value((int)(i / block), i)), buffer.Dispose);
     }
 
     private double MaxOverRanks(double value)
     {
         _cell[0] = (float)value;
-        communicator.AllReduce<float>(_cell, ReduceOp.Max);
+        timing.AllReduce<float>(_cell, ReduceOp.Max);
         return _cell[0];
     }
 
     private long SumOverRanks(long value)
     {
-        var all = new long[communicator.Size];
-        communicator.AllGather<long>([value], all);
+        var all = new long[timing.Size];
+        timing.AllGather<long>([value], all);
         return all.Sum();
-    }
-
-    private static float[] Filled(int count, Func<long, float> value)
-    {
-        var data = new float[count];
-        Fill(data, 0, value);
-        return data;
-    }
-
-    /// <summary>Writes value(first + i) into element i.</summary>
-    private static void Fill(Span<float> data, long first, Func<long, float> value)
-    {
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = value(first + i);
-        }
-    }
-
-    private static long Wrong(ReadOnlySpan<float> data, Func<long, float> expected)
-    {
-        long wrong = 0;
-        for (int i = 0; i < data.Length; i++)
-        {
-            wrong += data[i] != expected(i) ? 1 : 0;
-        }
-        return wrong;
     }
 }

@@ -23,7 +23,7 @@ internal sealed class ThreadRanks(double seconds) : IDisposable
             try
             {
                 CoreBinding.BindCurrentThread(rank);
-                results[rank] = new RankSweep(communicator, seconds).Run(CollectiveNames.Threads, collective, bytes, BufferKind.Spans);
+                results[rank] = new RankSweep(communicator, seconds).Run(RankSweep.Ours(communicator, CollectiveNames.Threads, collective, bytes, BufferKind.Spans));
             }
             catch (Exception e)
             {
