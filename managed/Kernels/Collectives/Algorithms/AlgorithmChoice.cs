@@ -22,9 +22,11 @@ namespace Kernels.Collectives.Algorithms;
 /// on user spans with the algorithms' launches alternated, the ring won every pair from 1 to 4 MiB at load 10-18
 /// (1.14-2.7x, 9 of 9) and lost every 1 MiB pair at load 50 (0.29-0.89x, 3 of 3); undisturbed (in-process threads,
 /// fastest of 7 alternated batches: collectives/allreduce_algorithms) the two are within 0.87-1.08x at 1 MiB, and at
-/// 3-4 ranks on 2 cores the results scattered (0.18-2.5x). No rule that picks the ring survives that noise, so the
-/// model stays as it is; the collectives group now runs two-shot and the ring forced beside the cost model's choice
-/// over processes, so a quiet run can settle it.
+/// 3-4 ranks on 2 cores the results scattered (0.18-2.5x). On buffers, separate jobs once showed the ring 1.3-1.4x
+/// faster from 2 MiB; timed in turns in one 2-process job (load 7) the two are equal within noise (ring / two-shot
+/// fastest batch 0.85-1.0x at 1 MiB, 0.98-1.06x at 2 MiB, 0.95-0.98x at 8 MiB, 0.82-1.0x at 64 MiB, 1.03-1.13x at
+/// 256 MiB): the gap was the job order, not the algorithm. So the model stays as it is; the collectives benchmark
+/// times two-shot and the ring forced in turns with the cost model's choice, so every report re-checks it.
 /// The benchmark suite measures the real crossovers; on shared memory halving/doubling rarely wins.
 /// </remarks>
 internal static class AlgorithmChoice
