@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Kernels.Perf.Collectives;
 
 /// <summary>
-/// Times one collective at one size exactly as the native peers do (perf/native/peers/timed_case.h), so the figures
+/// Times one collective at one size alone, as nccl-tests times a case, so the figures
 /// compare: one untimed call (JIT, page faults); warm-up rounds of 1, 2, 4, ... calls until a round of at least 4
 /// calls lasts a tenth of the budget (or the rounds used half of it), the fastest round's per-call time as the
 /// estimate; then up to five batches filling the budget (stopping at 1.5x it if the machine slowed down), the median

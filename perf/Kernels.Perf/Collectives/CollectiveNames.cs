@@ -26,7 +26,7 @@ internal static class CollectiveNames
     public static readonly IReadOnlyList<string> Contenders =
         [Threads, SharedSpans, SharedBuffers, SharedTwoShotSpans, SharedRingSpans, SharedTwoShotBuffers, SharedRingBuffers, Hierarchical, Mpi, Gloo];
 
-    /// <summary>The all-reduce algorithms the process contenders force besides the cost model's choice (<c>collective-rank --algorithm</c>).</summary>
+    /// <summary>The all-reduce algorithms the process contenders force besides the cost model's choice (a communicator each in <c>collective-rank --with-peers</c>).</summary>
     public static readonly IReadOnlyList<string> ForcedAlgorithms = ["twoshot", "ring"];
 
     /// <summary>Our process contenders' names (user spans, buffers) for a forced algorithm, or the cost model's (null).</summary>

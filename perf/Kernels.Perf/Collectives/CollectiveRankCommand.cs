@@ -4,34 +4,33 @@ using Kernels.Collectives;
 namespace Kernels.Perf.Collectives;
 
 /// <summary>
-/// <c>kernels-perf collective-rank --collectives a,b --sizes n,m --seconds s [--alongside-mpi | --algorithm twoshot|ring | --spans-as name]</c>:
-/// one rank of our shared-memory job, bound to its own core as mpirun binds the MPI ranks (<see cref="CoreBinding"/>);
-/// rank 0 prints one JSON line per case (<see cref="PeerCase"/>).
+/// <c>kernels-perf collective-rank --collectives a,b --sizes n,m --seconds s [--with-peers | --spans-as name]</c>: one rank of
+/// our shared-memory job, bound to its own core as mpirun binds the MPI ranks (<see cref="CoreBinding"/>); rank 0 prints
+/// one JSON line per case (<see cref="PeerCase"/>).
 /// <list type="bullet">
-/// <item>--alongside-mpi (under mpirun, one host): every case times in turns (<see cref="RankSweep.RunAlternated"/>) our
-/// user spans and <see cref="Communicator.AllocateBuffer{T}(int)"/> buffers with the cost model's algorithm, for
-/// all-reduce also two-shot and the ring forced (a communicator each), and MPI's own collective through libkernels_mpi
-/// (<see cref="MpiContenders"/>), all in these processes.</item>
-/// <item>Otherwise (under <c>kernels-perf launch</c> where MPI is missing, or under mpirun for the MPI path) each case
-/// alone (<see cref="RankSweep.Run"/>): user spans, then buffers, with the cost model's algorithm or the one --algorithm
-/// forces (under its own contender names); --spans-as: user spans only, under that name (<see cref="MpiPeer.RunHierarchical"/>).</item>
+/// <item>--with-peers (under mpirun, or <c>kernels-perf launch</c> where MPI is missing): every case times in turns
+/// (<see cref="RankSweep.RunAlternated"/>) our user spans and <see cref="Communicator.AllocateBuffer{T}(int)"/> buffers with
+/// the cost model's algorithm, for all-reduce also two-shot and the ring forced (a communicator each), MPI's own
+/// collective through libkernels_mpi when mpirun started the job (<see cref="MpiContenders"/>), and for all-reduce Gloo's
+/// ring when its peer library is built (<see cref="GlooContenders"/>), all in these processes.</item>
+/// <item>--spans-as (under mpirun, for the MPI path: <see cref="MpiPeer.RunHierarchical"/>): user spans only, each case
+/// alone (<see cref="RankSweep.Run"/>), under that name.</item>
 /// </list>
 /// </summary>
 public static class CollectiveRankCommand
 {
     public const string Name = "collective-rank";
-    public const string AlongsideMpi = "--alongside-mpi";
+    public const string WithPeers = "--with-peers";
 
     public static int Execute(string[] args)
     {
         Arguments? parsed = Parse(args);
         if (parsed is null)
         {
-            Console.Error.WriteLine($"usage: kernels-perf {Name} --collectives allreduce,reduce_scatter,allgather --sizes bytes,... --seconds s [{AlongsideMpi} | --algorithm {string.Join("|", CollectiveNames.ForcedAlgorithms)} | --spans-as name]");
+            Console.Error.WriteLine($"usage: kernels-perf {Name} --collectives allreduce,reduce_scatter,allgather --sizes bytes,... --seconds s ({WithPeers} | --spans-as name)");
             return 2;
         }
-        SweepPlan plan = parsed.Plan;
-        return parsed.AlongsideMpi ? RunAlongsideMpi(plan) : RunAlone(plan, parsed.Algorithm, parsed.SpansAs);
+        return parsed.SpansAs is { } name ? RunSpansAlone(parsed.Plan, name) : RunWithPeers(parsed.Plan);
     }
 
     /// <summary>Room for the largest buffer (all-reduce: the whole vector) plus the heap's alignment; the same on every rank.</summary>
@@ -41,24 +40,34 @@ public static class CollectiveRankCommand
         Algorithm = algorithm,
     };
 
-    private static CollectiveAlgorithm AlgorithmOf(string? name) => name switch
+    private static CollectiveAlgorithm AlgorithmOf(string name) => name switch
     {
         "twoshot" => CollectiveAlgorithm.TwoShot,
         "ring" => CollectiveAlgorithm.Ring,
-        _ => CollectiveAlgorithm.Auto,
+        _ => throw new ArgumentException($"no forced algorithm '{name}'", nameof(name)),
     };
 
-    private static int RunAlongsideMpi(SweepPlan plan)
+    /// <summary>Open MPI's mpirun or MPICH's Hydra started this process (not <c>kernels-perf launch</c>).</summary>
+    private static bool LaunchedByMpi() =>
+        Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null || Environment.GetEnvironmentVariable("PMI_SIZE") is not null;
+
+    private static int RunWithPeers(SweepPlan plan)
     {
         RankEnvironment environment = RankEnvironment.Read(Environment.GetEnvironmentVariable);
-        Communicator Join(string? algorithm) => Communicator.CreateSharedMemory(environment.Rank, environment.Size,
-            algorithm is null ? environment.JobId : $"{environment.JobId}-{algorithm}", OptionsFor(plan, AlgorithmOf(algorithm)));
-        using Communicator communicator = Join(null);
-        var forced = CollectiveNames.ForcedAlgorithms.Select(algorithm => (Names: CollectiveNames.SharedNames(algorithm), Communicator: Join(algorithm))).ToList();
-        using MpiContenders mpi = MpiContenders.Start();
+        using Communicator communicator = Communicator.CreateSharedMemory(environment.Rank, environment.Size, environment.JobId,
+            OptionsFor(plan, CollectiveAlgorithm.Auto));
+        var forced = CollectiveNames.ForcedAlgorithms.Select(algorithm => (Names: CollectiveNames.SharedNames(algorithm),
+            Communicator: Communicator.CreateSharedMemory(environment.Rank, environment.Size, $"{environment.JobId}-{algorithm}",
+                OptionsFor(plan, AlgorithmOf(algorithm))))).ToList();
+        using MpiContenders? mpi = LaunchedByMpi() ? MpiContenders.Start() : null;
+        using GlooContenders? gloo = GlooContenders.TryConnect(communicator, out string glooProblem);
         try
         {
             CoreBinding.BindCurrentThread(communicator.Rank);
+            if (communicator.Rank == 0 && gloo is null)
+            {
+                Console.Error.WriteLine($"Gloo not measured: {glooProblem}");
+            }
             var sweep = new RankSweep(communicator, plan.Seconds);
             List<RankContender> Contenders(string collective, long bytes)
             {
@@ -74,8 +83,15 @@ public static class CollectiveRankCommand
                         contenders.Add(RankSweep.Ours(other, spans, collective, bytes, BufferKind.Spans));
                         contenders.Add(RankSweep.Ours(other, buffers, collective, bytes, BufferKind.Buffers));
                     }
+                    if (gloo is not null)
+                    {
+                        contenders.Add(gloo.AllReduce(bytes));
+                    }
                 }
-                contenders.Add(mpi.For(collective, bytes, communicator.Rank, communicator.Size));
+                if (mpi is not null)
+                {
+                    contenders.Add(mpi.For(collective, bytes, communicator.Rank, communicator.Size));
+                }
                 return contenders;
             }
             // An untimed pass of the smallest case first, as nccl-tests' warm-up iterations (start-up costs of a fresh process).
@@ -101,33 +117,22 @@ public static class CollectiveRankCommand
         return 0;
     }
 
-    private static int RunAlone(SweepPlan plan, string? algorithm, string? spansAs)
+    private static int RunSpansAlone(SweepPlan plan, string name)
     {
-        (string spansName, string buffersName) = CollectiveNames.SharedNames(algorithm);
-        (BufferKind Kind, string Implementation)[] kinds = spansAs is null
-            ? [(BufferKind.Spans, spansName), (BufferKind.Buffers, buffersName)]
-            : [(BufferKind.Spans, spansAs)];
-        using Communicator communicator = Communicator.FromEnvironment(OptionsFor(plan, AlgorithmOf(algorithm)));
+        using Communicator communicator = Communicator.FromEnvironment(OptionsFor(plan, CollectiveAlgorithm.Auto));
         CoreBinding.BindCurrentThread(communicator.Rank);
         var sweep = new RankSweep(communicator, plan.Seconds);
-        // An untimed pass of the smallest case of each kind first, as nccl-tests' warm-up iterations: the first case
-        // of a fresh process otherwise pays for its start-up (JIT tiering, page faults) on both ranks — 8 B all-reduce:
-        // 100-260 µs first, 3-6 µs when the same case ran again in the same process — which the native peers never pay.
-        foreach ((BufferKind kind, _) in kinds)
+        // An untimed pass of the smallest case first, as nccl-tests' warm-up iterations: the first case of a fresh
+        // process otherwise pays for its start-up (JIT tiering, page faults) on both ranks.
+        foreach (string collective in plan.Collectives)
+        {
+            sweep.Run(RankSweep.Ours(communicator, "warm-up", collective, plan.Sizes.Min(), BufferKind.Spans));
+        }
+        foreach (long bytes in plan.Sizes)
         {
             foreach (string collective in plan.Collectives)
             {
-                sweep.Run(RankSweep.Ours(communicator, "warm-up", collective, plan.Sizes.Min(), kind));
-            }
-        }
-        foreach ((BufferKind kind, string implementation) in kinds)
-        {
-            foreach (long bytes in plan.Sizes)
-            {
-                foreach (string collective in plan.Collectives)
-                {
-                    Print(communicator, [sweep.Run(RankSweep.Ours(communicator, implementation, collective, bytes, kind))]);
-                }
+                Print(communicator, [sweep.Run(RankSweep.Ours(communicator, name, collective, bytes, BufferKind.Spans))]);
             }
         }
         return 0;
@@ -144,21 +149,20 @@ public static class CollectiveRankCommand
         }
     }
 
-    private sealed record Arguments(SweepPlan Plan, bool AlongsideMpi, string? Algorithm, string? SpansAs);
+    private sealed record Arguments(SweepPlan Plan, string? SpansAs);
 
     private static Arguments? Parse(string[] args)
     {
-        string? algorithm = null;
         string? spansAs = null;
         string[]? collectives = null;
         long[]? sizes = null;
         double seconds = 0;
-        bool alongsideMpi = false;
+        bool withPeers = false;
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] == AlongsideMpi)
+            if (args[i] == WithPeers)
             {
-                alongsideMpi = true;
+                withPeers = true;
                 continue;
             }
             if (i + 1 >= args.Length)
@@ -177,9 +181,6 @@ public static class CollectiveRankCommand
                 case "--seconds":
                     seconds = double.Parse(value, CultureInfo.InvariantCulture);
                     break;
-                case "--algorithm" when CollectiveNames.ForcedAlgorithms.Contains(value):
-                    algorithm = value;
-                    break;
                 case "--spans-as":
                     spansAs = value;
                     break;
@@ -188,7 +189,7 @@ public static class CollectiveRankCommand
             }
         }
         bool valid = collectives is not null && collectives.All(CollectiveNames.All.Contains) && sizes is { Length: > 0 } && seconds > 0
-            && !(alongsideMpi && (algorithm is not null || spansAs is not null));
-        return valid ? new Arguments(new SweepPlan(sizes!, collectives!, seconds), alongsideMpi, algorithm, spansAs) : null;
+            && withPeers == (spansAs is null);
+        return valid ? new Arguments(new SweepPlan(sizes!, collectives!, seconds), spansAs) : null;
     }
 }

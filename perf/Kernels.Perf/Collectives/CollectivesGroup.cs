@@ -6,7 +6,7 @@ namespace Kernels.Perf.Collectives;
 /// Collectives at 2 ranks, as nccl-tests measures them (time, algbw, busbw, #wrong), for 8 B .. 256 MiB: all-reduce,
 /// reduce-scatter and all-gather of f32 (sum) with our communicator — ranks as threads (in-process transport) and as
 /// processes over shared memory (user spans and AllocateBuffer buffers), and over our MPI path (two simulated hosts) — against MPI (its collectives through libkernels_mpi, timed in turns with ours in the same processes under mpirun) and
-/// Gloo's ring all-reduce (kn_peer_gloo). One item per collective and size; the child-process contenders sweep all
+/// Gloo's ring all-reduce (gloo::AllreduceRing, also in our rank processes). One item per collective and size; the child-process contenders sweep all
 /// planned sizes once, during the first item. Then the sparse all-gather's time vs density on its sparse and dense
 /// paths (<see cref="SparseCrossover"/>) and the fused all-reduce + add + RMSNorm against the unfused pair
 /// (<see cref="FusedComparison"/>), and the all-reduce algorithms against each other at 2..4 ranks

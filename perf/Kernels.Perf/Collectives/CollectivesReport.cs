@@ -71,9 +71,9 @@ public static class CollectivesReport
             "arrays (copied in and out) and `AllocateBuffer` buffers (no copy) with the cost model's algorithm, for all-reduce also " +
             "two-shot and the ring forced, and MPI's own collective through libkernels_mpi take turns, a batch each per round for " +
             "seven rounds after a warm-up; each one's fastest batch, the slowest rank's time. Load from other work falls on all of " +
-            "them alike. The other contenders run alone with the native peers' timing (warm-up, up to five batches, the median " +
-            "batch): our ranks as threads (in-process transport) and over the MPI path; Gloo: `kn_peer_gloo`, gloo::AllreduceRing " +
-            "over TCP on 127.0.0.1 " +
+            "them alike; Gloo's gloo::AllreduceRing (over TCP on 127.0.0.1, all-reduce only) takes its turn in the same processes. " +
+            "The other contenders run alone (warm-up, up to five batches, the median batch): our ranks as threads (in-process " +
+            "transport) and over the MPI path" +
             "(all-reduce only).").AppendLine();
         foreach (string library in all.Where(m => m.Ran && m.Note is not null).Select(m => $"{m.Implementation}: {m.Note}").Distinct())
         {

@@ -12,22 +12,25 @@ namespace Kernels.Perf.Collectives;
 internal static class MpiPeer
 {
     /// <summary>
-    /// Our shared-memory contenders and MPI's collectives in the same two processes, timed in turns per case:
-    /// <c>kernels-perf collective-rank --alongside-mpi</c> (<see cref="CollectiveRankCommand"/>). Null with the reason
-    /// when there is no mpirun or no libkernels_mpi: the caller then runs ours alone.
+    /// Our shared-memory contenders, MPI's collectives and Gloo's in the same two processes, timed in turns per case:
+    /// <c>kernels-perf collective-rank --with-peers</c> (<see cref="CollectiveRankCommand"/>) under mpirun. Null when
+    /// there is no mpirun or no libkernels_mpi: the caller then starts the job with the launcher, without MPI.
     /// </summary>
-    public static (IReadOnlyList<PeerCase> Cases, string? Problem)? RunAlongside(SweepPlan plan)
+    public static (IReadOnlyList<PeerCase> Cases, string? Problem)? RunWithPeers(SweepPlan plan)
     {
-        if (!MpiShimLibrary.Library.IsLoaded || PeerPrograms.FindOnPath("mpirun") is null)
+        if (!RunsUnderMpirun)
         {
             return null;
         }
         (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
         return RunUnderMpirun([fileName, .. leading, CollectiveRankCommand.Name, "--collectives", string.Join(",", plan.Collectives),
-            CollectiveRankCommand.AlongsideMpi], plan, simulatedHosts: null);
+            CollectiveRankCommand.WithPeers], plan, simulatedHosts: null);
     }
 
-    /// <summary>Why MPI is not measured, when <see cref="RunAlongside"/> cannot run.</summary>
+    /// <summary>mpirun and libkernels_mpi are both here.</summary>
+    public static bool RunsUnderMpirun => MpiShimLibrary.Library.IsLoaded && PeerPrograms.FindOnPath("mpirun") is not null;
+
+    /// <summary>Why MPI is not measured, when <see cref="RunWithPeers"/> cannot run.</summary>
     public static string Unavailable => MpiShimLibrary.Library.IsLoaded
         ? "mpirun is not on PATH (Debian: openmpi-bin)"
         : $"libkernels_mpi is not loaded: {MpiShimLibrary.Library.Description}";

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Kernels.Perf.Collectives;
 
 /// <summary>
-/// One (collective, size) result as a JSON line: what the native peers print (perf/native/peers/case_result.h) and what
+/// One (collective, size) result as a JSON line: what our rank processes print for each contender and what
 /// our shared-memory ranks print (<see cref="CollectiveRankCommand"/>), so all child processes are read the same way.
 /// </summary>
 internal sealed record PeerCase(

@@ -14,7 +14,7 @@ internal enum BufferKind
 
 /// <summary>
 /// One rank's side of the collectives cases, on any transport: builds our contenders (<see cref="Ours"/>), times one
-/// alone as the native peers time themselves (<see cref="Run"/>, <see cref="CaseTimer"/>) or several in alternation
+/// alone (<see cref="Run"/>, <see cref="CaseTimer"/>) or several in alternation
 /// (<see cref="RunAlternated"/>, <see cref="AlternatingTimer"/>), and checks each against <see cref="TestValues"/>.
 /// Every rank must run the same cases in the same order; each returns the same (slowest-rank) figures.
 /// <paramref name="timing"/> carries the max/sum over ranks that every timing decision needs.
@@ -69,7 +69,7 @@ internal sealed class RankSweep(Communicator timing, double seconds)
     public static RankContender Ours(Communicator communicator, string peer, string collective, long bytes, BufferKind kind)
     {
         int n = communicator.Size;
-        // As the native peers: all-reduce counts the buffer; the others a block per rank (at least one element).
+        // As nccl-tests: all-reduce counts the buffer; the others a block per rank (at least one element).
         long count = bytes / sizeof(float);
         int block = (int)Math.Max(1, count / n);
         int total = block * n;

@@ -3,15 +3,14 @@ using Kernels.Collectives;
 namespace Kernels.Perf.Collectives;
 
 /// <summary>
-/// Our collectives across processes: <see cref="LocalLauncher"/> starts this program twice as
-/// <c>kernels-perf collective-rank</c> (<see cref="CollectiveRankCommand"/>), the ranks join over shared memory
-/// (<see cref="Communicator.FromEnvironment"/>) and rank 0 prints the cases as JSON lines, as the native peers do.
+/// Our collectives across processes where MPI is missing: <see cref="LocalLauncher"/> starts this program twice as
+/// <c>kernels-perf collective-rank --with-peers</c> (<see cref="CollectiveRankCommand"/>), the ranks join over shared
+/// memory and rank 0 prints the cases as JSON lines; Gloo runs in the same processes when its peer library is built.
 /// </summary>
 internal static class SharedMemoryRanks
 {
     /// <param name="plan">Sizes, collectives and seconds.</param>
-    /// <param name="algorithm">An all-reduce algorithm to force (<see cref="CollectiveNames.ForcedAlgorithms"/>), or null for the cost model's.</param>
-    public static (IReadOnlyList<PeerCase> Cases, string? Problem) Run(SweepPlan plan, string? algorithm = null)
+    public static (IReadOnlyList<PeerCase> Cases, string? Problem) Run(SweepPlan plan)
     {
         (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
         var cases = new List<PeerCase>();
@@ -35,7 +34,7 @@ internal static class SharedMemoryRanks
             },
         };
         string[] arguments = [.. leading, CollectiveRankCommand.Name, "--collectives", string.Join(",", plan.Collectives), .. plan.Arguments(),
-            .. algorithm is null ? Array.Empty<string>() : ["--algorithm", algorithm]];
+            CollectiveRankCommand.WithPeers];
         LaunchResult result = LocalLauncher.Run(SweepPlan.Ranks, fileName, arguments, options);
         lock (cases)
         {

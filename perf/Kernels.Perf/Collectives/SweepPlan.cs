@@ -30,7 +30,7 @@ internal sealed record SweepPlan(IReadOnlyList<long> Sizes, IReadOnlyList<string
     /// <summary>Timed seconds per case: a fixed budget as nccl-tests has, small enough for a group of about a minute.</summary>
     public static double SecondsFor(bool quick) => quick ? 0.02 : 0.05;
 
-    /// <summary>The peers' options (perf/native/peers/sweep_options.h); our rank command takes the same.</summary>
+    /// <summary>The options of <c>kernels-perf collective-rank</c>.</summary>
     public IEnumerable<string> Arguments() =>
     [
         "--sizes", string.Join(",", Sizes), "--seconds", Seconds.ToString("0.###", CultureInfo.InvariantCulture),

@@ -1,7 +1,7 @@
 namespace Kernels.Perf.Collectives;
 
 /// <summary>
-/// The native peers' input pattern (perf/native/peers/test_values.h): small integers, so sums are exact in f32 and a
+/// The input pattern of every contender: small integers, so sums are exact in f32 and a
 /// result is checked element by element; the value depends on the global index and the rank.
 /// </summary>
 internal static class TestValues
