@@ -14,6 +14,15 @@ internal static unsafe class PeerWait
     private static readonly long HeartbeatTicks = Stopwatch.Frequency / 10;
 
     /// <summary>
+    /// Looks at the counters, a <c>SpinWait(1)</c> apart, before the checked loop starts: a peer on another core usually
+    /// answers within these few microseconds, and each turn of the checked loop (two clock reads, loss, cancellation,
+    /// deadline, heartbeat) takes ~150 ns on this VM, by which much later a waiter could see the peer's step. 8-byte
+    /// all-reduce over 2 processes, both forms alternating in one job at load 6: fastest batch 0.29-1.03 µs against
+    /// 0.38-1.52 µs, lower in 9 of 9 pairs. Never longer than a few microseconds, so no wait goes unchecked for long.
+    /// </summary>
+    private const int FirstLooks = 64;
+
+    /// <summary>
     /// Waits until the 64-bit counter at <paramref name="counterOffset"/> in the header of every rank in
     /// <paramref name="ranks"/> (a bit mask) is at least <paramref name="target"/>. Returns false instead when
     /// <paramref name="rejectionOffset"/> is given and some pending rank has set that counter to exactly <paramref name="target"/>.
@@ -22,28 +31,32 @@ internal static unsafe class PeerWait
         CancellationToken cancellation, CancellationToken disposal, int rejectionOffset = -1)
     {
         ulong pending = ranks;
+        if (rejectionOffset < 0)
+        {
+            for (int look = 0; look < FirstLooks; look++)
+            {
+                pending = StillPending(endpoint, pending, counterOffset, target);
+                if (pending == 0)
+                {
+                    return true;
+                }
+                Thread.SpinWait(1);
+            }
+        }
         long start = Stopwatch.GetTimestamp();
         long deadline = start + (long)(endpoint.Timeout.TotalSeconds * Stopwatch.Frequency);
         long nextHeartbeat = start + HeartbeatTicks;
         var backoff = new Backoff();
         while (true)
         {
-            for (ulong scan = pending; scan != 0; scan &= scan - 1)
-            {
-                int rank = BitOperations.TrailingZeroCount(scan);
-                byte* header = (byte*)endpoint.Header(rank);
-                if (Volatile.Read(ref *(ulong*)(header + counterOffset)) >= target)
-                {
-                    pending &= ~(1UL << rank);
-                }
-                else if (rejectionOffset >= 0 && Volatile.Read(ref *(ulong*)(header + rejectionOffset)) == target)
-                {
-                    return false;
-                }
-            }
+            pending = StillPending(endpoint, pending, counterOffset, target);
             if (pending == 0)
             {
                 return true;
+            }
+            if (rejectionOffset >= 0 && AnyAt(endpoint, pending, rejectionOffset, target))
+            {
+                return false;
             }
 
             // Progress first, then loss: a peer that finished its part and then closed is not lost to us.
@@ -62,6 +75,34 @@ internal static unsafe class PeerWait
             }
             backoff.Pause();
         }
+    }
+
+    /// <summary>The ranks of <paramref name="pending"/> whose counter has not reached <paramref name="target"/>.</summary>
+    private static ulong StillPending(RankEndpoint endpoint, ulong pending, int counterOffset, ulong target)
+    {
+        for (ulong scan = pending; scan != 0; scan &= scan - 1)
+        {
+            int rank = BitOperations.TrailingZeroCount(scan);
+            if (Volatile.Read(ref *(ulong*)((byte*)endpoint.Header(rank) + counterOffset)) >= target)
+            {
+                pending &= ~(1UL << rank);
+            }
+        }
+        return pending;
+    }
+
+    /// <summary>Whether some rank of <paramref name="ranks"/> has set the counter at <paramref name="offset"/> to exactly <paramref name="value"/>.</summary>
+    private static bool AnyAt(RankEndpoint endpoint, ulong ranks, int offset, ulong value)
+    {
+        for (ulong scan = ranks; scan != 0; scan &= scan - 1)
+        {
+            int rank = BitOperations.TrailingZeroCount(scan);
+            if (Volatile.Read(ref *(ulong*)((byte*)endpoint.Header(rank) + offset)) == value)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void ThrowIfLost(RankEndpoint endpoint, ulong pending, int counterOffset, ulong target, WaitCause cause)
