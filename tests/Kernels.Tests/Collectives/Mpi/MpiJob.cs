@@ -38,7 +38,7 @@ internal static class MpiJob
     /// <paramref name="environment"/> exported to every rank; fails the test if the job outlives <paramref name="bound"/>.</summary>
     /// <param name="survivorsKeepRunning">A rank that dies does not end the others, which must notice it themselves: Open MPI
     /// <c>--enable-recovery</c>; Hydra <c>-disable-auto-cleanup</c>, and each rank started by a shell that outlives a killed
-    /// rank by <see cref="HydraDeathCover"/>, because MPICH 4.0.2's Hydra ends the job anyway in most runs (measured here: its
+    /// rank by <see cref="HydraDeathCover"/>, because MPICH 4.0.2's Hydra ends the job anyway in nearly every run of the worker here (traced: its
     /// proxy SIGKILLs the survivors when it reaps a rank killed by a signal before it has handled that rank's PMI socket
     /// closing, even with -disable-auto-cleanup).</param>
     internal static (int ExitCode, string Output, TimeSpan Elapsed) Run(MpiUnderTest mpi, int ranks, string[] program, TimeSpan bound,
