@@ -14,7 +14,9 @@ CONFIG=Release
 
 # Debian packages the build, the tests and the benchmark peers need. The CUDA ones (NVRTC 11.8, its builtins,
 # ptxas and the CUDA headers) come from contrib/non-free: the CUDA tests compile every kernel with them.
-APT_PACKAGES=(cmake g++ binutils pkg-config libhwy-dev libopenmpi-dev openmpi-bin libgloo-dev libopenblas-dev
+# Both MPIs: the MPI shim is built and tested against Open MPI and MPICH (cpp/mpi/README.md). Installing MPICH leaves
+# Debian's mpi/mpirun alternatives on Open MPI (priority 50 against MPICH's 40); the build and tests name each one explicitly.
+APT_PACKAGES=(cmake g++ binutils pkg-config libhwy-dev libopenmpi-dev openmpi-bin libmpich-dev mpich libgloo-dev libopenblas-dev
   nvidia-cuda-toolkit libnvrtc11.2 libnvrtc-builtins11.8)
 DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
 

@@ -1,6 +1,7 @@
 // kmpi_check: exercises every libkernels_mpi call across real MPI processes, for the shim's test
-// (tests/Kernels.Tests/Collectives/Mpi/MpiShimJobTests.cs runs it as `mpirun -n 2|3 kmpi_check`). Each rank
-// checks its own results; the first failure prints "FAIL <what>" and exits 1, success prints "OK" on rank 0.
+// (tests/Kernels.Tests/Collectives/Mpi/MpiShimJobTests.cs runs it as `mpirun -n 2|3 kmpi_check` and, built against MPICH,
+// `mpiexec.hydra -n 2|3 kmpi_check_mpich`). Each rank checks its own results; the first failure prints "FAIL <what>" and
+// exits 1, success prints "OK" on rank 0 with the MPI library's version, so the test sees which MPI did the work.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -195,6 +196,6 @@ int main() {
   Ok(kmpi_comm_free(&world), "free world handle");
   Expect(world == nullptr, "free clears the handle");
   Ok(kmpi_finalize(), "finalize");
-  if (rank == 0) std::printf("OK %d ranks\n", size);
+  if (rank == 0) std::printf("OK %d ranks; library: %s\n", size, kmpi_library_version());
   return 0;
 }

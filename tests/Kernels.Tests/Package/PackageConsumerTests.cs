@@ -32,6 +32,9 @@ public class PackageConsumerTests
                 var entries = archive.Entries.Select(e => e.FullName).ToArray();
                 Assert.That(entries, Does.Contain("runtimes/linux-x64/native/libkernels.so"));
                 Assert.That(entries, Does.Contain("runtimes/linux-x64/native/libhwy.so.1"));
+                // Both MPI shims (./build.sh deps installs Open MPI and MPICH): a process loads the one of its launcher.
+                Assert.That(entries, Does.Contain("runtimes/linux-x64/native/libkernels_mpi.so"));
+                Assert.That(entries, Does.Contain("runtimes/linux-x64/native/libkernels_mpi_mpich.so"));
                 Assert.That(entries, Does.Contain("lib/net10.0/Kernels.dll"));
             }
             string version = Path.GetFileNameWithoutExtension(package)["Kernels.".Length..];

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Kernels.Collectives.Mpi;
 
 /// <summary>
@@ -25,7 +27,7 @@ internal static class MpiProcess
             if (!MpiShimLibrary.Library.IsLoaded)
             {
                 throw new InvalidOperationException(
-                    $"The ranks span several hosts, which needs libkernels_mpi (built where CMake finds MPI): {MpiShimLibrary.Library.Description}.");
+                    $"The ranks span several hosts, which needs libkernels_mpi for this process's MPI: {MpiShimLibrary.Library.Description}.");
             }
             if (MpiShimMethods.kmpi_is_initialized() == 1)
             {
@@ -39,6 +41,11 @@ internal static class MpiProcess
             }
             _initialisedHere = true;
             AppDomain.CurrentDomain.ProcessExit += (_, _) => Finalise();
+            if (CommunicatorSettings.FromProcessEnvironment(null).Debug)
+            {
+                // Which of the per-implementation shims (and so which MPI) this process runs on: the MPI tests check it.
+                Console.Error.WriteLine($"[kn] MPI: {MpiShimLibrary.Library.File}, {Marshal.PtrToStringUTF8((IntPtr)MpiShimMethods.kmpi_library_version())}");
+            }
         }
     }
 

@@ -5,15 +5,16 @@ using NUnit.Framework;
 namespace Kernels.Tests.Collectives.Mpi;
 
 /// <summary>
-/// The hierarchical communicator (shared memory inside a host, MPI between hosts) under mpirun, with the ranks of this
+/// The hierarchical communicator (shared memory inside a host, MPI between hosts) under Open MPI's mpirun and MPICH's Hydra, with the ranks of this
 /// machine split into simulated hosts by <c>KN_SIMULATED_HOSTS</c>: 2 and 3 hosts of one rank (all traffic over MPI), 2
 /// hosts of 2 + 1 ranks interleaved (mixed; the host with more ranks than the smallest one takes the all-reduce path),
-/// and 2 hosts of 2 ranks (the reduce-scatter path, two MPI links). One mpirun job per topology runs every case of a
+/// and 2 hosts of 2 ranks (the reduce-scatter path, two MPI links). One launcher job per topology runs every case of a
 /// plan; each rank's output is compared with the float64 reference, and reductions across ranks bit for bit.
 /// </summary>
-[TestFixture]
+[TestFixture(MpiUnderTest.OpenMpi)]
+[TestFixture(MpiUnderTest.Mpich)]
 [NonParallelizable]
-public sealed class HierarchicalCollectiveTests
+public sealed class HierarchicalCollectiveTests(MpiUnderTest mpi)
 {
     private static readonly ReduceOp[] Ops = [ReduceOp.Sum, ReduceOp.Avg, ReduceOp.Max, ReduceOp.Min];
 
@@ -59,7 +60,7 @@ public sealed class HierarchicalCollectiveTests
         checks.Add(Fused<BFloat16>(plan, rows: size + 2, cols: 16));
         plan.Write();
 
-        (int exitCode, string output, _) = MpiJob.Run(size, [Worker.Dotnet, Worker.Assembly, "plan", plan.Directory], TimeSpan.FromSeconds(240),
+        (int exitCode, string output, _) = MpiJob.Run(mpi, size, [Worker.Dotnet, Worker.Assembly, "plan", plan.Directory], TimeSpan.FromSeconds(240),
             new Dictionary<string, string> { ["KN_SIMULATED_HOSTS"] = hosts, ["KN_TIMEOUT_MS"] = "60000", ["KN_DEBUG"] = "1" });
 
         Assert.That(exitCode, Is.Zero, output);

@@ -5,14 +5,15 @@ using NUnit.Framework;
 namespace Kernels.Tests.Collectives.Mpi;
 
 /// <summary>
-/// Failures of a hierarchical job under mpirun (simulated hosts): a count mismatch between hosts gives every rank the same
+/// Failures of a hierarchical job under Open MPI's mpirun and MPICH's Hydra (simulated hosts): a count mismatch between hosts gives every rank the same
 /// <see cref="Kernels.Collectives.CollectiveMismatchException"/> and leaves the communicator usable, and a Send/Recv count
 /// mismatch across hosts throws on both sides; a rank that stops
 /// calling, or whose process is killed, gives every survivor an exception within the deadline — never a hang.
 /// </summary>
-[TestFixture]
+[TestFixture(MpiUnderTest.OpenMpi)]
+[TestFixture(MpiUnderTest.Mpich)]
 [NonParallelizable]
-public sealed class HierarchicalFailureTests
+public sealed class HierarchicalFailureTests(MpiUnderTest mpi)
 {
     private const int TimeoutMs = 3000;
 
@@ -20,7 +21,7 @@ public sealed class HierarchicalFailureTests
     [TestCase(3, "0,1,0")]
     public void CountMismatchIsReportedOnEveryRank(int size, string hosts)
     {
-        (int exitCode, string output, _) = MpiJob.Run(size, [Worker.Dotnet, Worker.Assembly, "mismatch"], TimeSpan.FromSeconds(120), Environment(hosts));
+        (int exitCode, string output, _) = MpiJob.Run(mpi, size, [Worker.Dotnet, Worker.Assembly, "mismatch"], TimeSpan.FromSeconds(120), Environment(hosts));
 
         Assert.That(exitCode, Is.Zero, output);
         for (int rank = 0; rank < size; rank++)
@@ -32,7 +33,7 @@ public sealed class HierarchicalFailureTests
         Assert.That(output, Does.Contain("p2p-mismatch rank=1 field=Count"), output);
     }
 
-    /// <param name="how">kill: the process dies (mpirun told to keep the others running); stall: it stops calling collectives.</param>
+    /// <param name="how">kill: the process dies (the launcher told to keep the others running); stall: it stops calling collectives.</param>
     /// <param name="failing">The failing rank: with hosts 0,1,0, rank 1 is alone on its host and rank 2 shares rank 0's.</param>
     [TestCase("stall", 2, "2", 1)]
     [TestCase("kill", 2, "2", 1)]
@@ -41,8 +42,8 @@ public sealed class HierarchicalFailureTests
     [TestCase("kill", 3, "0,1,0", 2)]
     public void SurvivorsGetAnExceptionWithinTheDeadline(string how, int size, string hosts, int failing)
     {
-        (_, string output, TimeSpan elapsed) = MpiJob.Run(size, [Worker.Dotnet, Worker.Assembly, "fail", how, failing.ToString()],
-            TimeSpan.FromSeconds(120), new Dictionary<string, string>(Environment(hosts)) { ["KN_DEBUG"] = "1" }, launcherFlags: ["--enable-recovery"]);
+        (_, string output, TimeSpan elapsed) = MpiJob.Run(mpi, size, [Worker.Dotnet, Worker.Assembly, "fail", how, failing.ToString()],
+            TimeSpan.FromSeconds(120), new Dictionary<string, string>(Environment(hosts)) { ["KN_DEBUG"] = "1" }, survivorsKeepRunning: true);
         RemoveFilesOfTheFailedRank(output);
 
         for (int rank = 0; rank < size; rank++)

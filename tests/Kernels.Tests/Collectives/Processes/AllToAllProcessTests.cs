@@ -8,7 +8,7 @@ namespace Kernels.Tests.Collectives.Processes;
 /// AllToAll and AllToAllV between real processes over the shared-memory transport, world sizes 2..4: one job per world
 /// size runs every case (f32, f16, bf16; empty, one-element, odd and multi-slot blocks; variable counts with zeros)
 /// through the worker's <c>exchange</c> scenario, then each rank's output is compared bit for bit with the blocks
-/// addressed to it. The same cases also run under mpirun across simulated hosts (the hierarchical communicator).
+/// addressed to it. The same cases also run under Open MPI's and MPICH's launchers across simulated hosts (the hierarchical communicator).
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -23,13 +23,15 @@ public sealed class AllToAllProcessTests
         return (result.ExitCode, output.Describe());
     });
 
-    /// <summary>The same cases across simulated hosts under mpirun (<c>KN_SIMULATED_HOSTS</c>): all-MPI with one rank per host,
-    /// and shared memory + MPI with hosts of 2 and 1 ranks interleaved, where the exchange goes through the hierarchy.</summary>
-    [TestCase(2, "2")]
-    [TestCase(3, "0,1,0")]
-    public void ExchangesAcrossHostsDeliverEveryBlockOnEveryRank(int size, string hosts) => RunExchanges(size, directory =>
+    /// <summary>The same cases across simulated hosts under Open MPI's mpirun and MPICH's Hydra (<c>KN_SIMULATED_HOSTS</c>): all-MPI
+    /// with one rank per host, and shared memory + MPI with hosts of 2 and 1 ranks interleaved, where the exchange goes through the hierarchy.</summary>
+    [TestCase(Mpi.MpiUnderTest.OpenMpi, 2, "2")]
+    [TestCase(Mpi.MpiUnderTest.OpenMpi, 3, "0,1,0")]
+    [TestCase(Mpi.MpiUnderTest.Mpich, 2, "2")]
+    [TestCase(Mpi.MpiUnderTest.Mpich, 3, "0,1,0")]
+    public void ExchangesAcrossHostsDeliverEveryBlockOnEveryRank(Mpi.MpiUnderTest mpi, int size, string hosts) => RunExchanges(size, directory =>
     {
-        (int exitCode, string output, _) = Mpi.MpiJob.Run(size, [Worker.Dotnet, Worker.Assembly, "exchange", directory],
+        (int exitCode, string output, _) = Mpi.MpiJob.Run(mpi, size, [Worker.Dotnet, Worker.Assembly, "exchange", directory],
             TimeSpan.FromSeconds(240), new Dictionary<string, string> { ["KN_SIMULATED_HOSTS"] = hosts, ["KN_TIMEOUT_MS"] = "60000" });
         return (exitCode, output);
     });
