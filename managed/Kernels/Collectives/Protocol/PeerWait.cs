@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Kernels.Collectives.Transport;
 
 namespace Kernels.Collectives.Protocol;
 
@@ -30,12 +31,20 @@ internal static unsafe class PeerWait
     internal static bool Until(RankEndpoint endpoint, ulong ranks, int counterOffset, ulong target, WaitCause cause,
         CancellationToken cancellation, CancellationToken disposal, int rejectionOffset = -1)
     {
-        ulong pending = ranks;
+        // Progress counters only grow: a rank already seen at or past the target needs no second look (the acquire read
+        // that saw it ordered everything the rank wrote before it), which spares a cross-core cache-line transfer per
+        // collective when a slot is reused (its release step is older than the arrival the last collective saw).
+        ulong[]? seen = counterOffset == RegionHeader.ProgressOffset ? endpoint.SeenProgress : null;
+        ulong pending = seen is null ? ranks : NotYetSeen(seen, ranks, target);
+        if (pending == 0)
+        {
+            return true;
+        }
         if (rejectionOffset < 0)
         {
             for (int look = 0; look < FirstLooks; look++)
             {
-                pending = StillPending(endpoint, pending, counterOffset, target);
+                pending = StillPending(endpoint, pending, counterOffset, target, seen);
                 if (pending == 0)
                 {
                     return true;
@@ -49,7 +58,7 @@ internal static unsafe class PeerWait
         var backoff = new Backoff();
         while (true)
         {
-            pending = StillPending(endpoint, pending, counterOffset, target);
+            pending = StillPending(endpoint, pending, counterOffset, target, seen);
             if (pending == 0)
             {
                 return true;
@@ -77,18 +86,40 @@ internal static unsafe class PeerWait
         }
     }
 
-    /// <summary>The ranks of <paramref name="pending"/> whose counter has not reached <paramref name="target"/>.</summary>
-    private static ulong StillPending(RankEndpoint endpoint, ulong pending, int counterOffset, ulong target)
+    /// <summary>
+    /// The ranks of <paramref name="pending"/> whose counter has not reached <paramref name="target"/>; records the values
+    /// read in <paramref name="seen"/> when given.
+    /// </summary>
+    private static ulong StillPending(RankEndpoint endpoint, ulong pending, int counterOffset, ulong target, ulong[]? seen)
     {
         for (ulong scan = pending; scan != 0; scan &= scan - 1)
         {
             int rank = BitOperations.TrailingZeroCount(scan);
-            if (Volatile.Read(ref *(ulong*)((byte*)endpoint.Header(rank) + counterOffset)) >= target)
+            ulong value = Volatile.Read(ref *(ulong*)((byte*)endpoint.Header(rank) + counterOffset));
+            if (value >= target)
             {
                 pending &= ~(1UL << rank);
+                if (seen is not null)
+                {
+                    seen[rank] = value;
+                }
             }
         }
         return pending;
+    }
+
+    /// <summary>The ranks of <paramref name="ranks"/> not yet seen at or past <paramref name="target"/>.</summary>
+    private static ulong NotYetSeen(ulong[] seen, ulong ranks, ulong target)
+    {
+        for (ulong scan = ranks; scan != 0; scan &= scan - 1)
+        {
+            int rank = BitOperations.TrailingZeroCount(scan);
+            if (seen[rank] >= target)
+            {
+                ranks &= ~(1UL << rank);
+            }
+        }
+        return ranks;
     }
 
     /// <summary>Whether some rank of <paramref name="ranks"/> has set the counter at <paramref name="offset"/> to exactly <paramref name="value"/>.</summary>

@@ -20,6 +20,9 @@ internal sealed unsafe class RankEndpoint(SymmetricTransport transport, TimeSpan
     /// <summary>Per slot: the progress value every peer must reach before this rank may overwrite the slot.</summary>
     internal readonly ulong[] SlotReleasedAt = new ulong[2];
 
+    /// <summary>Per rank: the highest progress value this rank has read in its header (progress only grows).</summary>
+    internal readonly ulong[] SeenProgress = new ulong[RegionHeader.MaxRanks];
+
     /// <summary>Per peer: chunks sent to it / received from it so far (mirrors of the header counters).</summary>
     internal readonly ulong[] ChunksSent = new ulong[RegionHeader.MaxRanks];
     internal readonly ulong[] ChunksReceived = new ulong[RegionHeader.MaxRanks];
