@@ -36,6 +36,12 @@ internal sealed class OrderedWorker(string threadName) : IDisposable
     /// <summary>Blocks until everything queued so far has run: a synchronous call must not overtake queued async ones.</summary>
     internal void WaitUntilIdle()
     {
+        // Without queued work (every synchronous call checks) no lock: this thread's own enqueues are visible to it,
+        // and another thread's concurrent enqueue races with this call under either form.
+        if (Volatile.Read(ref _outstanding) == 0)
+        {
+            return;
+        }
         lock (_lock)
         {
             while (_outstanding > 0)
