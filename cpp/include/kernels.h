@@ -30,7 +30,7 @@ extern "C" {
 
 /* ABI version = major * 10000 + minor * 100 + patch. The managed loader refuses another major. */
 #define KN_VERSION_MAJOR 0
-#define KN_VERSION_MINOR 2
+#define KN_VERSION_MINOR 1
 #define KN_VERSION_PATCH 0
 
 typedef enum kn_status {
@@ -101,14 +101,12 @@ KN_API kn_status kn_add_rms_norm(kn_dtype dtype, const void* x, void* residual, 
                                  void* y, size_t rows, size_t cols, float eps);
 /* kn_add_rms_norm for rows whose results other readers fetch soon (the fused all-reduce + RMSNorm):
  * bit-identical residual and y, and each row's updated residual and y are also written to
- * residual_copy and y_copy, (rows, cols), with regular stores. y itself is copied from y_copy's row
- * while it is in L1: with non-temporal stores when stream_y is nonzero (no write-allocate read; y
- * leaves the cache: for large outputs only), else with regular stores.
+ * residual_copy and y_copy, (rows, cols), with regular stores, while y itself is written with
+ * non-temporal stores (no write-allocate read; it leaves the cache: for large outputs only).
  * y_copy may alias x exactly; no other overlap. */
 KN_API kn_status kn_add_rms_norm_publish(kn_dtype dtype, const void* x, void* residual,
                                          const void* weight, void* y, void* y_copy,
-                                         void* residual_copy, size_t rows, size_t cols, float eps,
-                                         int32_t stream_y);
+                                         void* residual_copy, size_t rows, size_t cols, float eps);
 /* dst = src, an exact copy of `bytes` bytes written with non-temporal stores (no write-allocate
  * read; dst leaves the cache): for large outputs not read again soon. No overlap. */
 KN_API kn_status kn_stream_copy(void* dst, const void* src, size_t bytes);

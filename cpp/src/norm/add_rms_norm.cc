@@ -76,10 +76,9 @@ HWY_NOINLINE void AddRmsNormRows(const NormParams& p) {
 }
 
 // AddRmsNormRows, then per row the residual and y are copied out: y_copy and residual_copy get
-// regular stores (their reader comes soon, they should stay in cache), y a copy of y_copy's row,
-// still in L1: streaming when asked (y is not read again soon: no write-allocate read), else plain.
-// The residual is updated in place, a line already read, so it costs no extra read. Same
-// arithmetic, same bits.
+// regular stores (their reader comes soon, they should stay in cache), y a streaming copy of
+// y_copy's row, still in L1 (y is not read again soon: no write-allocate read). The residual is
+// updated in place, a line already read, so it costs no extra read. Same arithmetic, same bits.
 template <class S>
 HWY_NOINLINE void AddRmsNormPublishRows(const NormParams& p) {
   const hn::ScalableTag<float> df;
@@ -94,14 +93,10 @@ HWY_NOINLINE void AddRmsNormPublishRows(const NormParams& p) {
     const float inv = AddSumSquares<S>(df, x, r, p.cols).InvRms(df, p.cols, p.eps);
     std::memcpy(static_cast<T*>(p.residual_copy) + offset, r, row_bytes);
     WeightRow<S>(df, r, w, y_copy, p.cols, inv);
-    auto* y = static_cast<T*>(p.y) + offset;
-    if (p.stream_y) {
-      StreamCopyBytes(reinterpret_cast<uint8_t*>(y), reinterpret_cast<const uint8_t*>(y_copy), row_bytes);
-    } else {
-      std::memcpy(y, y_copy, row_bytes);
-    }
+    StreamCopyBytes(reinterpret_cast<uint8_t*>(static_cast<T*>(p.y) + offset),
+                    reinterpret_cast<const uint8_t*>(y_copy), row_bytes);
   }
-  if (p.stream_y) hwy::FlushStream();
+  hwy::FlushStream();
 }
 
 // Arguments are validated by kn_add_rms_norm; dtype is a known value here.
@@ -160,12 +155,11 @@ extern "C" KN_API kn_status kn_add_rms_norm(kn_dtype dtype, const void* x, void*
 extern "C" KN_API kn_status kn_add_rms_norm_publish(kn_dtype dtype, const void* x, void* residual,
                                                     const void* weight, void* y, void* y_copy,
                                                     void* residual_copy, size_t rows, size_t cols,
-                                                    float eps, int32_t stream_y) {
+                                                    float eps) {
   static constexpr const char* kFn = "kn_add_rms_norm_publish";
   kn::NormParams p{dtype, x, residual, weight, y, rows, cols, eps};
   p.y_copy = y_copy;
   p.residual_copy = residual_copy;
-  p.stream_y = stream_y != 0;
   KN_CHECK_OK(kn::CheckAddRmsNorm(kFn, p));
   if (rows == 0) return KN_OK;
   KN_CHECK_OK(kn::CheckPointer(kFn, "y_copy", y_copy, rows * cols));

@@ -22,7 +22,7 @@ namespace kn {
 //   8 and 4 MiB: NT 2-8 points slower than regular stores; 64 KiB / 1 row unchanged (plain path).
 // 8 MiB: the 2-thread working set (x + y) then reaches the 32 MiB L3.
 // add_rms_norm keeps regular stores (98-115% of STREAM already); add_rms_norm_publish, the form for
-// the fused all-reduce, streams y when its caller asks (stream_y: the caller chooses it for large outputs).
+// the fused all-reduce, streams y whatever its size: its caller chooses it only for large outputs.
 constexpr size_t kRmsNormStreamMinBytes = size_t{8} << 20;
 
 struct NormParams {
@@ -36,7 +36,6 @@ struct NormParams {
   float eps;
   void* y_copy = nullptr;         // (rows, cols); add_rms_norm_publish only, may alias x exactly
   void* residual_copy = nullptr;  // (rows, cols); add_rms_norm_publish only
-  bool stream_y = false;          // add_rms_norm_publish only: y with non-temporal stores
 };
 
 }  // namespace kn

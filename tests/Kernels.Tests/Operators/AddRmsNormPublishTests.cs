@@ -15,8 +15,8 @@ public class AddRmsNormPublishTests(string target) : PerTargetFixture(target)
 {
     [Test]
     public void Publish_matches_the_reference_and_kn_add_rms_norm_bit_for_bit(
-        [Values] Storage storage, [Values(0, 1, 3)] int yOffset, [Values] bool copyOverX, [Values] bool streamY)
-        => storage.Run(new PublishCase(TargetName, yOffset, copyOverX, streamY));
+        [Values] Storage storage, [Values(0, 1, 3)] int yOffset, [Values] bool copyOverX)
+        => storage.Run(new PublishCase(TargetName, yOffset, copyOverX));
 
     [Test]
     public unsafe void Stream_copy_is_exact_at_any_length_and_alignment([Values(0, 1, 5, 31, 32)] int offset)
@@ -39,15 +39,15 @@ public class AddRmsNormPublishTests(string target) : PerTargetFixture(target)
     public unsafe void Null_outputs_are_rejected_by_name()
     {
         float* buffer = stackalloc float[8];
-        Assert.That(() => Native.Check(NativeMethods.kn_add_rms_norm_publish(kn_dtype.KN_F32, buffer, buffer, buffer, buffer, null, buffer, 2, 4, 1e-6f, 1)),
+        Assert.That(() => Native.Check(NativeMethods.kn_add_rms_norm_publish(kn_dtype.KN_F32, buffer, buffer, buffer, buffer, null, buffer, 2, 4, 1e-6f)),
             Throws.TypeOf<KernelsNativeException>().With.Message.Contains("y_copy"));
-        Assert.That(() => Native.Check(NativeMethods.kn_add_rms_norm_publish(kn_dtype.KN_F32, buffer, buffer, buffer, buffer, buffer, null, 2, 4, 1e-6f, 0)),
+        Assert.That(() => Native.Check(NativeMethods.kn_add_rms_norm_publish(kn_dtype.KN_F32, buffer, buffer, buffer, buffer, buffer, null, 2, 4, 1e-6f)),
             Throws.TypeOf<KernelsNativeException>().With.Message.Contains("residual_copy"));
         Assert.That(() => Native.Check(NativeMethods.kn_stream_copy(null, buffer, 4)),
             Throws.TypeOf<KernelsNativeException>().With.Message.Contains("dst"));
     }
 
-    private sealed record PublishCase(string Target, int YOffset, bool CopyOverX, bool StreamY) : IStorageTest
+    private sealed record PublishCase(string Target, int YOffset, bool CopyOverX) : IStorageTest
     {
         public unsafe void Run<T>() where T : unmanaged
         {
@@ -71,10 +71,10 @@ public class AddRmsNormPublishTests(string target) : PerTargetFixture(target)
                 T[] yCopy = CopyOverX ? x : new T[n];
                 fixed (T* px = x, pr = residual, pw = w, py = yStorage, pyc = yCopy, prc = residualCopy)
                 {
-                    Native.Check(NativeMethods.kn_add_rms_norm_publish(dtype, px, pr, pw, py + YOffset, pyc, prc, (nuint)rows, (nuint)cols, 1e-6f, StreamY ? 1 : 0));
+                    Native.Check(NativeMethods.kn_add_rms_norm_publish(dtype, px, pr, pw, py + YOffset, pyc, prc, (nuint)rows, (nuint)cols, 1e-6f));
                 }
                 T[] y = yStorage.AsSpan(YOffset).ToArray();
-                string context = $"{Target} rows={rows} cols={cols} yOffset={YOffset} copy==x:{CopyOverX} stream:{StreamY}";
+                string context = $"{Target} rows={rows} cols={cols} yOffset={YOffset} copy==x:{CopyOverX}";
                 Compare.Bitwise<T>(residual, expectedResidual, context + " residual");
                 Compare.Near<T>(y, expected, 1, context, RmsNormTests.RelativeTolerance);
                 Compare.Bitwise<T>(y, plainY, context + " y vs kn_add_rms_norm");

@@ -14,18 +14,15 @@ namespace Kernels.Collectives.Algorithms;
 /// Rounds of rows through the staging slot; slot layout per round: n row pieces of x (a rank's own position receives
 /// its normalised rows for peers to fetch), then this rank's updated residual piece. A rank copies in only the peers'
 /// pieces, then works through its own rows in blocks of <see cref="BlockBytes"/>: reduce from its x and the peers'
-/// slots into its slot position, then add + RMSNorm in one native pass (<c>kn_add_rms_norm_publish</c>: residual in
-/// place, the normalised row into the slot and from there, still in L1, into y; the updated residual row into the slot),
-/// all while the block is in L2; it publishes the rows, then fetches the peers' normalised and residual rows. (Until
-/// 2026-11-26 rows below <see cref="StreamMinBytes"/> were reduced into y, normalised there and then copied block by
-/// block into the slot: two more passes, 46% of the fused call's samples in memmove at 256 tokens.)
+/// slots into its y, add + RMSNorm there (y and residual in place), copy the block's y and residual into the slot, all
+/// while the block is still in L2; it publishes the rows, then fetches the peers' normalised and residual rows.
 /// Memory traffic per rank at 2 ranks for an x of S bytes too large for the caches, counting the write-allocate read
 /// (RFO) of a regular store and treating the slots (a few MiB, read by a peer right away) as cache-resident: the
 /// unfused AllReduce + AddRmsNorm moves about 8 S (AllReduce: read x, write the sum + RFO; AddRmsNorm: read the sum and
 /// the residual, write the residual in place, write y + RFO; all regular stores: kn_add_rms_norm never streams). This
 /// form with regular stores moves about 5 S (read x and the residual, write the residual, y and the gathered halves, RFO
-/// on y and on the gathered y and residual). From <see cref="StreamMinBytes"/> it writes y and the gathered rows with
-/// non-temporal stores: about 3.5 S. Measured (2 in-process ranks, hidden 4096,
+/// on y and on the gathered y and residual). From <see cref="StreamMinBytes"/> it reduces into the slot instead of y and
+/// writes y and the gathered rows with non-temporal stores: about 3.5 S. Measured (2 in-process ranks, hidden 4096,
 /// f32, load 6-8, 6 runs of 30 alternating rounds, the regular and streaming forms in the same process): streaming /
 /// regular time 0.90-1.03 (median of runs 0.95) at 1024 tokens and 0.94-1.02 (0.96) at 4096, where the 256-token
 /// control (same code for both) gave 1.00-1.06; fused speed-up over the unfused pair with streaming 1.37-1.79x at 1024
@@ -103,12 +100,19 @@ internal static unsafe class FusedAddRmsNorm
                         : (nint)(call.Transport.SlotOf(rank, slot) + me * pieceBytes + done * rowBytes);
                 }
                 byte* slotY = mySlotY + done * rowBytes, slotResidual = mySlotResidual + done * rowBytes;
-                // Reduced into the slot (cache) rather than y, so y's lines are never read, only written once, while the
-                // row is in L1 (streaming stores from StreamMinBytes); y may be exactly x: each block of x is read before
-                // its rows of y are written.
-                OrderedReduction.Reduce(dtype, elementSize, kn_reduce_op.KN_OP_SUM, sources, slotY, count * cols, 1f);
-                Native.Check(NativeMethods.kn_add_rms_norm_publish(dtype, slotY, blockResidual, weight, blockY, slotY, slotResidual,
-                    (nuint)count, (nuint)cols, eps, streaming ? 1 : 0));
+                if (streaming)
+                {
+                    // Reduced into the slot (cache) rather than y, so y's lines are never read: only streamed once.
+                    OrderedReduction.Reduce(dtype, elementSize, kn_reduce_op.KN_OP_SUM, sources, slotY, count * cols, 1f);
+                    Native.Check(NativeMethods.kn_add_rms_norm_publish(dtype, slotY, blockResidual, weight, blockY, slotY, slotResidual,
+                        (nuint)count, (nuint)cols, eps));
+                    continue;
+                }
+                // y may be exactly x: the reduction reads each block of the inputs before writing it.
+                OrderedReduction.Reduce(dtype, elementSize, kn_reduce_op.KN_OP_SUM, sources, blockY, count * cols, 1f);
+                Native.Check(NativeMethods.kn_add_rms_norm(dtype, blockY, blockResidual, weight, blockY, (nuint)count, (nuint)cols, eps));
+                Buffer.MemoryCopy(blockY, slotY, count * rowBytes, count * rowBytes);
+                Buffer.MemoryCopy(blockResidual, slotResidual, count * rowBytes, count * rowBytes);
             }
             call.Publish(step + 1);
 
