@@ -22,7 +22,7 @@ internal sealed unsafe partial class HostHierarchy : IDisposable
     private readonly MpiLink _world;
     private readonly MpiLink _cross;
     private readonly TimeSpan _timeout;
-    private readonly NativeScratch _headers = new(), _wide = new(), _partial = new(), _gathered = new(), _shard = new(), _whole = new();
+    private readonly NativeScratch _headers = new(), _wide = new(), _partial = new(), _gathered = new(), _shard = new(), _whole = new(), _rows = new(), _outgoing = new(), _incoming = new();
     private ulong _sequence;
     private bool _abandoned;
 
@@ -104,7 +104,7 @@ internal sealed unsafe partial class HostHierarchy : IDisposable
             _cross.Dispose();
             _world.Dispose();
         }
-        foreach (NativeScratch scratch in new[] { _headers, _wide, _partial, _gathered, _shard, _whole })
+        foreach (NativeScratch scratch in new[] { _headers, _wide, _partial, _gathered, _shard, _whole, _rows, _outgoing, _incoming })
         {
             scratch.Release(_abandoned);
         }

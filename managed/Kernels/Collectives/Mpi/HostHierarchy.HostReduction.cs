@@ -1,0 +1,145 @@
+using Kernels.Collectives.Algorithms;
+using Kernels.Collectives.Protocol;
+using Kernels.Interop;
+
+namespace Kernels.Collectives.Mpi;
+
+/// <summary>
+/// The steps every reduction of the hierarchy is built from: widen to fp32, reduce inside the host by lanes, and reduce
+/// each lane between hosts so that every host gets only its own piece (see the class remarks for the order).
+/// </summary>
+internal sealed unsafe partial class HostHierarchy
+{
+    /// <summary>Tag of the lane pieces exchanged between hosts on <see cref="_cross"/> (which carries nothing else point-to-point).</summary>
+    private const int PieceTag = 5;
+
+    /// <summary>The input as fp32, packed in host order when <paramref name="packing"/> says the order differs; the
+    /// caller's own memory when it already is both (it then only feeds the host communicator, never MPI).</summary>
+    private float* Widen(ReductionArgs args, HostOrderedShards? packing)
+    {
+        bool inRankOrder = packing is null || packing.InRankOrder;
+        if (args.DType == kn_dtype.KN_F32 && inRankOrder)
+        {
+            return (float*)args.Input;
+        }
+        float* wide = (float*)_wide.Get(args.Count * sizeof(float));
+        if (inRankOrder)
+        {
+            Native.Check(NativeMethods.kn_convert(args.DType, args.Input, kn_dtype.KN_F32, wide, (nuint)args.Count, 1f));
+            return wide;
+        }
+        for (int rank = 0; rank < packing!.Lengths.Length; rank++)
+        {
+            Native.Check(NativeMethods.kn_convert(args.DType, args.Input + packing.Offsets[rank] * args.ElementSize, kn_dtype.KN_F32,
+                wide + packing.PackedOffsets[rank], (nuint)packing.Lengths[rank], 1f));
+        }
+        return wide;
+    }
+
+    /// <summary>
+    /// This host's fp32 partial of lane j = <see cref="Shards.Of"/>(count, m, j) for local rank j below m: a host-local
+    /// reduce-scatter, or an all-reduce on a host with more than m ranks (its extra ranks then carry no lane and get null).
+    /// The partial is in <see cref="_partial"/>, memory MPI may use.
+    /// </summary>
+    private float* ReduceOnHost(CollectiveCall call, float* wide, long count, ReduceOp op, CancellationToken cancellation, out long laneOffset,
+        out long laneLength)
+    {
+        ReduceOp localOp = op == ReduceOp.Avg ? ReduceOp.Sum : op;
+        int lanes = Topology.MinLocalSize, localRank = Topology.LocalRank;
+        (laneOffset, laneLength) = localRank < lanes ? Shards.Of(count, lanes, localRank) : (0, 0);
+        if (Topology.LocalSize == lanes)
+        {
+            float* partial = (float*)_partial.Get(laneLength * sizeof(float));
+            long length = laneLength;
+            OnHost(call.Name, () => Local.ReduceScatter(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(partial, (int)length), localOp, cancellation));
+            return partial;
+        }
+        float* whole = (float*)_partial.Get(count * sizeof(float));
+        OnHost(call.Name, () => Local.AllReduce(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(whole, (int)count), localOp, cancellation));
+        return localRank < lanes ? whole + laneOffset : null;
+    }
+
+    /// <summary>
+    /// The reduce-scatter of one lane between hosts (over this local rank's <see cref="_cross"/>): host g's piece of the lane
+    /// lies between <paramref name="bounds"/>[g] and [g + 1]; every host sends each other host that host's piece of its
+    /// partial and receives the other hosts' partials of its own piece, which it reduces in host order
+    /// <c>((h0 op h1) op h2) ...</c> in fp32, scales and rounds once to the element type. Returns that piece (in
+    /// <see cref="_shard"/>). Each host thus receives (H-1)/H of a lane rather than (H-1) lanes.
+    /// </summary>
+    private T* ReduceAcrossHosts<T>(CollectiveCall call, ReductionArgs args, float* lane, long[] bounds, CancellationToken cancellation) where T : unmanaged
+    {
+        int hosts = Topology.HostCount, me = Topology.Host;
+        long mine = bounds[me + 1] - bounds[me];
+        float* slots = (float*)_gathered.Get(hosts * mine * sizeof(float));
+        var sends = new List<(nint, long, int)>(hosts);
+        var receives = new List<(nint, long, int)>(hosts);
+        var sources = new nint[hosts];
+        for (int host = 0; host < hosts; host++)
+        {
+            if (host == me)
+            {
+                sources[host] = (nint)(lane + bounds[me]);
+                continue;
+            }
+            sends.Add(((nint)(lane + bounds[host]), bounds[host + 1] - bounds[host], host));
+            receives.Add(((nint)(slots + host * mine), mine, host));
+            sources[host] = (nint)(slots + host * mine);
+        }
+        Guard(() => _cross.ExchangeAll(call.Name, sends, receives, kmpi_dtype.KMPI_F32, PieceTag, _timeout, cancellation));
+        T* piece = (T*)_shard.Get(mine * sizeof(T));
+        if (args.DType == kn_dtype.KN_F32)
+        {
+            OrderedReduction.Reduce(kn_dtype.KN_F32, sizeof(float), args.NativeOp, sources, (byte*)piece, mine, args.Scale);
+        }
+        else if (mine > 0)
+        {
+            // This host's own slot is free: the fp32 result goes there, then is rounded once to the element type.
+            float* reduced = slots + me * mine;
+            OrderedReduction.Reduce(kn_dtype.KN_F32, sizeof(float), args.NativeOp, sources, (byte*)reduced, mine, args.Scale);
+            Native.Check(NativeMethods.kn_convert(kn_dtype.KN_F32, reduced, args.DType, piece, (nuint)mine, 1f));
+        }
+        return piece;
+    }
+
+    /// <summary>
+    /// Reduce-scatter by arbitrary per-rank shards: the input packed in host order and reduced inside the host by lanes; each
+    /// lane reduced between hosts so that a host gets only the part of it in its own region (<see cref="ReduceAcrossHosts"/>);
+    /// then the host's lane pieces, which tile its region in local-rank order, all-gathered inside the host, from which each
+    /// rank copies its shard to <paramref name="output"/>.
+    /// </summary>
+    private void ReduceToShards<T>(CollectiveCall call, ReductionArgs args, ReduceOp op, HostOrderedShards shards, T* output,
+        CancellationToken cancellation) where T : unmanaged
+    {
+        long count = args.Count;
+        if (count == 0)
+        {
+            return;
+        }
+        float* wide = Widen(args, shards);
+        float* lane = ReduceOnHost(call, wide, count, op, cancellation, out long laneOffset, out long laneLength);
+        int host = Topology.Host, lanes = Topology.MinLocalSize;
+        var pieceCounts = new int[Topology.LocalSize];
+        for (int j = 0; j < Math.Min(lanes, pieceCounts.Length); j++)
+        {
+            (long offset, long length) = Shards.Of(count, lanes, j);
+            pieceCounts[j] = (int)shards.OverlapWithRegion(offset, length, host);
+        }
+        T* piece = null;
+        if (lane is not null && laneLength > 0)
+        {
+            piece = ReduceAcrossHosts<T>(call, args, lane, shards.BoundsWithin(laneOffset, laneLength), cancellation);
+        }
+        long regionStart = shards.RegionStarts[host], regionLength = shards.RegionStarts[host + 1] - regionStart;
+        T* region = piece;
+        if (Topology.LocalSize > 1)
+        {
+            region = (T*)_whole.Get(regionLength * sizeof(T));
+            T* gathered = region;
+            int own = pieceCounts[Topology.LocalRank];
+            OnHost(call.Name, () => Local.AllGatherV(new ReadOnlySpan<T>(piece, own), new Span<T>(gathered, (int)regionLength), pieceCounts, cancellation));
+        }
+        int rank = Topology.Rank;
+        new ReadOnlySpan<T>(region + (shards.PackedOffsets[rank] - regionStart), (int)shards.Lengths[rank])
+            .CopyTo(new Span<T>(output, (int)shards.Lengths[rank]));
+    }
+}
