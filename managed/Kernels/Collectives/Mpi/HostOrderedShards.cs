@@ -31,7 +31,7 @@ internal sealed class HostOrderedShards
             }
         }
         RegionStarts[topology.HostCount] = cursor;
-        InRankOrder = PackedOffsets.AsSpan().SequenceEqual(Offsets);
+        InRankOrder = Enumerable.Range(0, size).All(rank => lengths[rank] == 0 || PackedOffsets[rank] == Offsets[rank]);
     }
 
     /// <summary>Shard lengths, by rank.</summary>

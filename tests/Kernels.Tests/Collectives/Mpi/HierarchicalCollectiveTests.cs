@@ -21,6 +21,8 @@ public sealed class HierarchicalCollectiveTests
     [TestCase(3, "3", TestName = "Three hosts of one rank (all MPI)")]
     [TestCase(3, "0,1,0", TestName = "Hosts of 2 and 1 ranks, interleaved (shared memory + MPI)")]
     [TestCase(4, "2", TestName = "Two hosts of two ranks (shared memory + MPI)")]
+    [TestCase(4, "0,1,0,1", TestName = "Two hosts of two ranks, interleaved (shards packed in host order)")]
+    [TestCase(5, "0,1,2,0,1", TestName = "Three hosts of 2, 2 and 1 ranks, interleaved")]
     public void EveryCollectiveMatchesTheReferenceOnEveryRank(int size, string hosts)
     {
         using var plan = new CollectivePlan(size);
@@ -57,6 +59,16 @@ public sealed class HierarchicalCollectiveTests
         checks.Add(() => PlanChecks.ExpectReducedOnEveryRank<Half>(plan, queued, CollectiveData.Reduced<Half>(size, 1025, ReduceOp.Avg, seed: queued), copies: 2));
         checks.Add(Fused<float>(plan, rows: 7, cols: 33));
         checks.Add(Fused<BFloat16>(plan, rows: size + 2, cols: 16));
+        checks.Add(Fused<Half>(plan, rows: 1, cols: 7));
+        checks.Add(Fused<float>(plan, rows: 0, cols: 5));
+        foreach (int count in new[] { 7, 3079 })
+        {
+            checks.Add(ReduceScatterIsTheAllReducesShard<float>(plan, ReduceOp.Sum, count));
+            checks.Add(ReduceScatterIsTheAllReducesShard<Half>(plan, ReduceOp.Avg, count));
+            checks.Add(ReduceScatterIsTheAllReducesShard<BFloat16>(plan, ReduceOp.Max, count));
+        }
+        checks.Add(FusedIsTheAllReduceThenAddRmsNorm<float>(plan, rows: 2 * size + 1, cols: 97));
+        checks.Add(FusedIsTheAllReduceThenAddRmsNorm<BFloat16>(plan, rows: size - 1, cols: 33));
         plan.Write();
 
         (int exitCode, string output, _) = MpiJob.Run(size, [Worker.Dotnet, Worker.Assembly, "plan", plan.Directory], TimeSpan.FromSeconds(240),
@@ -85,6 +97,46 @@ public sealed class HierarchicalCollectiveTests
             {
                 (int offset, int length) = PlanChecks.Shard(count, plan.Size, rank);
                 CollectiveData.AssertReduced<T>(plan.Output<T>(index, rank), expected.AsSpan(offset, length), $"{plan.Lines[index]} on rank {rank} of {plan.Size}");
+            }
+        };
+    }
+
+    /// <summary>The reduction order is documented as one order per layout: a reduce-scatter's shard has the bits of the same
+    /// shard of an all-reduce of the same inputs (the all-reduce itself is checked against float64 elsewhere).</summary>
+    private static Action ReduceScatterIsTheAllReducesShard<T>(CollectivePlan plan, ReduceOp op, int count) where T : unmanaged
+    {
+        int allReduce = plan.Add<T>("allreduce", op.ToString(), false, count);
+        int reduceScatter = plan.Add<T>("reducescatter", op.ToString(), false, count, inputOf: allReduce);
+        return () =>
+        {
+            double[] expected = CollectiveData.Reduced<T>(plan.Size, count, op, seed: allReduce);
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                (int offset, int length) = PlanChecks.Shard(count, plan.Size, rank);
+                string context = $"{plan.Lines[reduceScatter]} on rank {rank} of {plan.Size}";
+                CollectiveData.AssertReduced<T>(plan.Output<T>(reduceScatter, rank), expected.AsSpan(offset, length), context);
+                Compare.Bitwise<T>(plan.Output<T>(reduceScatter, rank), plan.Output<T>(allReduce, rank).AsSpan(offset, length).ToArray(),
+                    $"{context} vs the all-reduce's shard");
+            }
+        };
+    }
+
+    /// <summary>The fused form normalises each row on one rank only; its y and residual are bitwise what every rank gets from
+    /// the all-reduce followed by a local AddRmsNorm, with the worker's residual and weight.</summary>
+    private static Action FusedIsTheAllReduceThenAddRmsNorm<T>(CollectivePlan plan, int rows, int cols) where T : unmanaged
+    {
+        int count = rows * cols;
+        int allReduce = plan.Add<T>("allreduce", nameof(ReduceOp.Sum), false, count);
+        int fused = plan.Add<T>("fused", "-", false, count, root: cols, inputOf: allReduce);
+        return () =>
+        {
+            T[] residual = [.. Enumerable.Range(0, count).Select(i => Values.From<T>((i % 5) / 4f))];
+            T[] weight = [.. Enumerable.Range(0, cols).Select(j => Values.From<T>(1 + (j % 3) / 2f))];
+            var y = new T[count];
+            RmsNorm.AddRmsNorm<T>(plan.Output<T>(allReduce, 0), residual, weight, y, rows, cols, 1e-5f);
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                Compare.Bitwise<T>(plan.Output<T>(fused, rank), [.. y, .. residual], $"{plan.Lines[fused]} on rank {rank} of {plan.Size} vs all-reduce + AddRmsNorm");
             }
         };
     }

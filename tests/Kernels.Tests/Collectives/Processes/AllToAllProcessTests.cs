@@ -27,6 +27,8 @@ public sealed class AllToAllProcessTests
     /// and shared memory + MPI with hosts of 2 and 1 ranks interleaved, where the exchange goes through the hierarchy.</summary>
     [TestCase(2, "2")]
     [TestCase(3, "0,1,0")]
+    [TestCase(3, "3")]
+    [TestCase(4, "0,1,0,1")]
     public void ExchangesAcrossHostsDeliverEveryBlockOnEveryRank(int size, string hosts) => RunExchanges(size, directory =>
     {
         (int exitCode, string output, _) = Mpi.MpiJob.Run(size, [Worker.Dotnet, Worker.Assembly, "exchange", directory],
