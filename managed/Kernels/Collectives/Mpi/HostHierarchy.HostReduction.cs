@@ -38,15 +38,27 @@ internal sealed unsafe partial class HostHierarchy
 
     /// <summary>
     /// This host's fp32 partial of lane j = <see cref="Shards.Of"/>(count, m, j) for local rank j below m: a host-local
-    /// reduce-scatter, or an all-reduce on a host with more than m ranks (its extra ranks then carry no lane and get null).
-    /// The partial is in <see cref="_partial"/>, memory MPI may use.
+    /// reduce-scatter, or an all-reduce on a host with more than m ranks (its extra ranks then carry no lane and get null);
+    /// on a host of one rank, the input itself. The partial is in memory MPI may use (<see cref="_partial"/> or <see cref="_wide"/>).
     /// </summary>
-    private float* ReduceOnHost(CollectiveCall call, float* wide, long count, ReduceOp op, CancellationToken cancellation, out long laneOffset,
-        out long laneLength)
+    /// <param name="wideIsScratch"><paramref name="wide"/> is <see cref="_wide"/> (MPI may use it), not the caller's input.</param>
+    private float* ReduceOnHost(CollectiveCall call, float* wide, bool wideIsScratch, long count, ReduceOp op, CancellationToken cancellation,
+        out long laneOffset, out long laneLength)
     {
         ReduceOp localOp = op == ReduceOp.Avg ? ReduceOp.Sum : op;
         int lanes = Topology.MinLocalSize, localRank = Topology.LocalRank;
         (laneOffset, laneLength) = localRank < lanes ? Shards.Of(count, lanes, localRank) : (0, 0);
+        if (Topology.LocalSize == 1)
+        {
+            // Nothing to reduce on a host of one rank: only a copy into memory MPI may use, unless widening made one.
+            if (wideIsScratch)
+            {
+                return wide;
+            }
+            float* copy = (float*)_partial.Get(count * sizeof(float));
+            Buffer.MemoryCopy(wide, copy, count * sizeof(float), count * sizeof(float));
+            return copy;
+        }
         if (Topology.LocalSize == lanes)
         {
             float* partial = (float*)_partial.Get(laneLength * sizeof(float));
@@ -116,7 +128,7 @@ internal sealed unsafe partial class HostHierarchy
             return;
         }
         float* wide = Widen(args, shards);
-        float* lane = ReduceOnHost(call, wide, count, op, cancellation, out long laneOffset, out long laneLength);
+        float* lane = ReduceOnHost(call, wide, wide != (float*)args.Input, count, op, cancellation, out long laneOffset, out long laneLength);
         int host = Topology.Host, lanes = Topology.MinLocalSize;
         var pieceCounts = new int[Topology.LocalSize];
         for (int j = 0; j < Math.Min(lanes, pieceCounts.Length); j++)

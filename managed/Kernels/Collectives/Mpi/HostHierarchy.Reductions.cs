@@ -94,7 +94,7 @@ internal sealed unsafe partial class HostHierarchy
             return;
         }
         float* wide = Widen(args, packing: null);
-        float* lane = ReduceOnHost(call, wide, count, op, cancellation, out _, out long laneLength);
+        float* lane = ReduceOnHost(call, wide, wide != (float*)args.Input, count, op, cancellation, out _, out long laneLength);
         T* reducedLane = null;
         if (lane is not null && laneLength > 0)
         {
@@ -117,6 +117,11 @@ internal sealed unsafe partial class HostHierarchy
         for (int j = 0; j < Math.Min(lanes, counts.Length); j++)
         {
             counts[j] = (int)Shards.Of(count, lanes, j).Length;
+        }
+        if (Topology.LocalSize == 1)
+        {
+            new ReadOnlySpan<T>(reducedLane, (int)count).CopyTo(new Span<T>(output, (int)count));
+            return;
         }
         OnHost(call.Name, () => Local.AllGatherV(new ReadOnlySpan<T>(reducedLane, counts[Topology.LocalRank]), new Span<T>(output, (int)count), counts, cancellation));
     }
