@@ -8,7 +8,9 @@ namespace Kernels.Tests.Collectives.Mpi;
 /// The hierarchical communicator (shared memory inside a host, MPI between hosts) under mpirun, with the ranks of this
 /// machine split into simulated hosts by <c>KN_SIMULATED_HOSTS</c>: 2 and 3 hosts of one rank (all traffic over MPI), 2
 /// hosts of 2 + 1 ranks interleaved (mixed; the host with more ranks than the smallest one takes the all-reduce path),
-/// and 2 hosts of 2 ranks (the reduce-scatter path, two MPI links). One mpirun job per topology runs every case of a
+/// 2 hosts of 2 ranks (the reduce-scatter path, two MPI links), the same interleaved (shards packed in host order), and
+/// 3 hosts of 2, 2 and 1 ranks interleaved. Reduce-scatter and the fused form are also checked bit for bit against the
+/// all-reduce of the same inputs (one reduction order per layout). One mpirun job per topology runs every case of a
 /// plan; each rank's output is compared with the float64 reference, and reductions across ranks bit for bit.
 /// </summary>
 [TestFixture]
