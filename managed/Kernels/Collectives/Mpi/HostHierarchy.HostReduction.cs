@@ -99,18 +99,26 @@ internal sealed unsafe partial class HostHierarchy
         }
         Guard(() => _cross.ExchangeAll(call.Name, sends, receives, kmpi_dtype.KMPI_F32, PieceTag, _timeout, cancellation));
         T* piece = (T*)_shard.Get(mine * sizeof(T));
+        ReducePiece(args, sources, slots + me * mine, piece, mine);
+        return piece;
+    }
+
+    /// <summary>The host partials of one piece (<paramref name="sources"/>, in host order) reduced in fp32, scaled and rounded
+    /// once into <paramref name="piece"/>; <paramref name="spare"/> (fp32, the length of a piece, overlapping no source) holds
+    /// the fp32 result of a 16-bit reduction before rounding.</summary>
+    private static void ReducePiece<T>(ReductionArgs args, nint[] sources, float* spare, T* piece, long length) where T : unmanaged
+    {
+        if (length == 0)
+        {
+            return;
+        }
         if (args.DType == kn_dtype.KN_F32)
         {
-            OrderedReduction.Reduce(kn_dtype.KN_F32, sizeof(float), args.NativeOp, sources, (byte*)piece, mine, args.Scale);
+            OrderedReduction.Reduce(kn_dtype.KN_F32, sizeof(float), args.NativeOp, sources, (byte*)piece, length, args.Scale);
+            return;
         }
-        else if (mine > 0)
-        {
-            // This host's own slot is free: the fp32 result goes there, then is rounded once to the element type.
-            float* reduced = slots + me * mine;
-            OrderedReduction.Reduce(kn_dtype.KN_F32, sizeof(float), args.NativeOp, sources, (byte*)reduced, mine, args.Scale);
-            Native.Check(NativeMethods.kn_convert(kn_dtype.KN_F32, reduced, args.DType, piece, (nuint)mine, 1f));
-        }
-        return piece;
+        OrderedReduction.Reduce(kn_dtype.KN_F32, sizeof(float), args.NativeOp, sources, (byte*)spare, length, args.Scale);
+        Native.Check(NativeMethods.kn_convert(kn_dtype.KN_F32, spare, args.DType, piece, (nuint)length, 1f));
     }
 
     /// <summary>

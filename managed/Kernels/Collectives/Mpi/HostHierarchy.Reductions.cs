@@ -82,9 +82,9 @@ internal sealed unsafe partial class HostHierarchy
     }
 
     /// <summary>
-    /// All-reduce: lanes reduced inside the host, each lane reduce-scattered between hosts into H pieces
-    /// (<see cref="Shards.Of"/>(lane, H, g) for host g, reduced in host order), the reduced pieces all-gathered between
-    /// hosts in the element type, then the lanes all-gathered inside the host.
+    /// All-reduce: lanes reduced inside the host, each lane reduce-scattered then all-gathered between hosts (reduced in host
+    /// order, gathered in the element type, pipelined in chunks: <see cref="AllReduceLaneAcrossHosts"/>), then the lanes
+    /// all-gathered inside the host.
     /// </summary>
     private void Reduce<T>(CollectiveCall call, ReductionArgs args, ReduceOp op, T* output, CancellationToken cancellation) where T : unmanaged
     {
@@ -98,18 +98,7 @@ internal sealed unsafe partial class HostHierarchy
         T* reducedLane = null;
         if (lane is not null && laneLength > 0)
         {
-            int hosts = Topology.HostCount;
-            var bounds = new long[hosts + 1];
-            for (int host = 0; host < hosts; host++)
-            {
-                bounds[host + 1] = bounds[host] + Shards.Of(laneLength, hosts, host).Length;
-            }
-            T* piece = ReduceAcrossHosts<T>(call, args, lane, bounds, cancellation);
-            (kmpi_dtype type, int wordsPerElement) = MpiWords.Of<T>();
-            long[] words = [.. Enumerable.Range(0, hosts).Select(host => (bounds[host + 1] - bounds[host]) * wordsPerElement)];
-            reducedLane = (T*)_whole.Get(laneLength * sizeof(T));
-            T* into = reducedLane;
-            Guard(() => _cross.AllGatherV(call.Name, piece, into, words, Topology.Host, type, _timeout, cancellation));
+            reducedLane = AllReduceLaneAcrossHosts<T>(call, args, lane, laneLength, cancellation);
         }
 
         int lanes = Topology.MinLocalSize;

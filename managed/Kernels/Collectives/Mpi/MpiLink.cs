@@ -89,7 +89,13 @@ internal sealed unsafe class MpiLink(void* handle, int[] ranks, int self) : IDis
     /// in this communicator); entries of zero words are skipped, so both sides must skip the same pairs.
     /// </summary>
     internal void ExchangeAll(string operation, IReadOnlyList<(nint Data, long Words, int Peer)> sends, IReadOnlyList<(nint Data, long Words, int Peer)> receives,
-        kmpi_dtype type, int tag, TimeSpan timeout, CancellationToken cancellation)
+        kmpi_dtype type, int tag, TimeSpan timeout, CancellationToken cancellation) =>
+        Wait(Start(sends, receives, type, tag), operation, timeout, cancellation);
+
+    /// <summary>Starts transfers as <see cref="ExchangeAll"/> does, without waiting: the caller waits with <see cref="Wait(Transfers, string, TimeSpan, CancellationToken)"/>
+    /// (MPI matches messages of one tag between two ranks in the order they were started).</summary>
+    internal Transfers Start(IReadOnlyList<(nint Data, long Words, int Peer)> sends, IReadOnlyList<(nint Data, long Words, int Peer)> receives,
+        kmpi_dtype type, int tag)
     {
         var requests = new nint[sends.Count + receives.Count];
         var peers = new int[requests.Length];
@@ -113,8 +119,15 @@ internal sealed unsafe class MpiLink(void* handle, int[] ranks, int self) : IDis
                 (requests[started], peers[started++]) = ((nint)request, ranks[peer]);
             }
         }
-        WaitAll(requests.AsSpan(0, started), peers, operation, timeout, cancellation);
+        return new Transfers(requests[..started], peers[..started]);
     }
+
+    /// <summary>Polls started transfers until all are done (see <see cref="WaitAll"/>).</summary>
+    internal static void Wait(Transfers transfers, string operation, TimeSpan timeout, CancellationToken cancellation) =>
+        WaitAll(transfers.Requests, transfers.Peers, operation, timeout, cancellation);
+
+    /// <summary>Started point-to-point requests (nulled as they finish) and the global rank of each one's peer.</summary>
+    internal readonly record struct Transfers(nint[] Requests, int[] Peers);
 
     /// <summary>A start call that failed after others were started leaves those to MPI (their buffers are scratch).</summary>
     private static void Started(kmpi_status status, string call, int alreadyStarted)

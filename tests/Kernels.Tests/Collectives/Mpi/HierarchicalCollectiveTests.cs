@@ -19,6 +19,9 @@ public sealed class HierarchicalCollectiveTests
 {
     private static readonly ReduceOp[] Ops = [ReduceOp.Sum, ReduceOp.Avg, ReduceOp.Max, ReduceOp.Min];
 
+    /// <summary>More than two 2^18-element pipeline chunks per lane even with two lanes per host, and odd.</summary>
+    private const int PipelinedCount = 5 * (1 << 18) + 7;
+
     [TestCase(2, "2", TestName = "Two hosts of one rank (all MPI)")]
     [TestCase(3, "3", TestName = "Three hosts of one rank (all MPI)")]
     [TestCase(3, "0,1,0", TestName = "Hosts of 2 and 1 ranks, interleaved (shared memory + MPI)")]
@@ -69,6 +72,9 @@ public sealed class HierarchicalCollectiveTests
             checks.Add(ReduceScatterIsTheAllReducesShard<Half>(plan, ReduceOp.Avg, count));
             checks.Add(ReduceScatterIsTheAllReducesShard<BFloat16>(plan, ReduceOp.Max, count));
         }
+        // Lanes of several 1 MiB pipeline chunks (HostHierarchy.LaneAllReduce.cs), the last one partial.
+        checks.Add(PlanChecks.AllReduce<float>(plan, ReduceOp.Sum, inBuffer: false, PipelinedCount));
+        checks.Add(PlanChecks.AllReduce<BFloat16>(plan, ReduceOp.Avg, inBuffer: false, PipelinedCount));
         checks.Add(FusedIsTheAllReduceThenAddRmsNorm<float>(plan, rows: 2 * size + 1, cols: 97));
         checks.Add(FusedIsTheAllReduceThenAddRmsNorm<BFloat16>(plan, rows: size - 1, cols: 33));
         plan.Write();
