@@ -38,7 +38,8 @@ internal sealed unsafe partial class HostHierarchy
 
     /// <summary>
     /// This host's fp32 partial of lane j = <see cref="Shards.Of"/>(count, m, j) for local rank j below m: a host-local
-    /// reduce-scatter, or an all-reduce on a host with more than m ranks (its extra ranks then carry no lane and get null);
+    /// reduce-scatter, or on a host with more than m ranks a reduce-scatter and all-gather (its extra ranks then carry no
+    /// lane and get null); either way each element is summed in local-rank order;
     /// on a host of one rank, the input itself. The partial is in memory MPI may use (<see cref="_partial"/> or <see cref="_wide"/>).
     /// </summary>
     /// <param name="wideIsScratch"><paramref name="wide"/> is <see cref="_wide"/> (MPI may use it), not the caller's input.</param>
@@ -66,8 +67,19 @@ internal sealed unsafe partial class HostHierarchy
             OnHost(call.Name, () => Local.ReduceScatter(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(partial, (int)length), localOp, cancellation));
             return partial;
         }
+        // Reduce-scatter + all-gather rather than Local.AllReduce: the reduce-scatter sums every element in local-rank
+        // order wherever it lies (a ring's order depends on the position), so all three reductions get the same bits.
+        int localSize = Topology.LocalSize;
+        (_, long shardLength) = Shards.Of(count, localSize, localRank);
+        float* shard = (float*)_shard.Get(shardLength * sizeof(float));
         float* whole = (float*)_partial.Get(count * sizeof(float));
-        OnHost(call.Name, () => Local.AllReduce(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(whole, (int)count), localOp, cancellation));
+        var counts = new int[localSize];
+        for (int rank = 0; rank < localSize; rank++)
+        {
+            counts[rank] = (int)Shards.Of(count, localSize, rank).Length;
+        }
+        OnHost(call.Name, () => Local.ReduceScatter(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(shard, (int)shardLength), localOp, cancellation));
+        OnHost(call.Name, () => Local.AllGatherV(new ReadOnlySpan<float>(shard, (int)shardLength), new Span<float>(whole, (int)count), counts, cancellation));
         return localRank < lanes ? whole + laneOffset : null;
     }
 

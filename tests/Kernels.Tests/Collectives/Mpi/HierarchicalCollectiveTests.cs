@@ -75,6 +75,8 @@ public sealed class HierarchicalCollectiveTests
         // Lanes of several 1 MiB pipeline chunks (HostHierarchy.LaneAllReduce.cs), the last one partial.
         checks.Add(PlanChecks.AllReduce<float>(plan, ReduceOp.Sum, inBuffer: false, PipelinedCount));
         checks.Add(PlanChecks.AllReduce<BFloat16>(plan, ReduceOp.Avg, inBuffer: false, PipelinedCount));
+        // Large enough for the host-local algorithms' size-dependent choices: the bits still agree.
+        checks.Add(ReduceScatterIsTheAllReducesShard<float>(plan, ReduceOp.Sum, PipelinedCount));
         checks.Add(FusedIsTheAllReduceThenAddRmsNorm<float>(plan, rows: 2 * size + 1, cols: 97));
         checks.Add(FusedIsTheAllReduceThenAddRmsNorm<BFloat16>(plan, rows: size - 1, cols: 33));
         plan.Write();
