@@ -43,11 +43,19 @@ internal sealed unsafe partial class HostHierarchy
                 receives.Add(((nint)(incoming + receiveOffsets[peer]), matrix[peer * size + me] * wordsPerElement, peer));
             }
         }
-        // The host's share first (it needs no MPI progress), then the wait for the blocks between hosts.
-        ExchangeOnHost(call, outgoing, incoming, matrix, sendOffsets, receiveOffsets, tokens.Token);
-        if (sends.Count > 0)
+        // MPI's transfers start first; the host's share runs over shared memory meanwhile (the peer hosts' ranks pull
+        // their blocks as they poll), then the wait for the blocks between hosts.
+        try
         {
-            Guard(() => _world.ExchangeAll(call.Name, sends, receives, type, BlockTag, _timeout, tokens.Token));
+            MpiLink.Transfers remote = _world.Start(sends, receives, type, BlockTag);
+            ExchangeOnHost(call, outgoing, incoming, matrix, sendOffsets, receiveOffsets, tokens.Token);
+            MpiLink.Wait(remote, call.Name, _timeout, tokens.Token);
+        }
+        catch
+        {
+            _abandoned = true; // started transfers may still use the scratch, and MPI_Finalize would wait for them
+            MpiProcess.MarkAbandoned();
+            throw;
         }
         new ReadOnlySpan<T>(incoming, (int)receiving).CopyTo(new Span<T>(receive, (int)receiving));
     }

@@ -85,7 +85,8 @@ internal sealed unsafe partial class HostHierarchy
         }
         catch
         {
-            _abandoned = true; // started transfers may still use the scratch
+            _abandoned = true; // started transfers may still use the scratch, and MPI_Finalize would wait for them
+            MpiProcess.MarkAbandoned();
             throw;
         }
         return reduced;
