@@ -82,9 +82,9 @@ internal sealed unsafe partial class HostHierarchy
     }
 
     /// <summary>
-    /// All-reduce: lanes reduced inside the host, each lane reduce-scattered then all-gathered between hosts (reduced in host
-    /// order, gathered in the element type, pipelined in chunks: <see cref="AllReduceLaneAcrossHosts"/>), then the lanes
-    /// all-gathered inside the host.
+    /// All-reduce: lanes reduced inside the host, each lane all-reduced between hosts in host order (<see cref="AllReduceLane"/>:
+    /// a small lane in one round, a larger one reduce-scattered then all-gathered in the element type, pipelined in chunks),
+    /// then the lanes all-gathered inside the host.
     /// </summary>
     private void Reduce<T>(CollectiveCall call, ReductionArgs args, ReduceOp op, T* output, CancellationToken cancellation) where T : unmanaged
     {
@@ -98,7 +98,7 @@ internal sealed unsafe partial class HostHierarchy
         T* reducedLane = null;
         if (lane is not null && laneLength > 0)
         {
-            reducedLane = AllReduceLaneAcrossHosts<T>(call, args, lane, laneLength, cancellation);
+            reducedLane = AllReduceLane<T>(call, args, lane, laneLength, cancellation);
         }
 
         int lanes = Topology.MinLocalSize;

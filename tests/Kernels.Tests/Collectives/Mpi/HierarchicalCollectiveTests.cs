@@ -72,7 +72,9 @@ public sealed class HierarchicalCollectiveTests
             checks.Add(ReduceScatterIsTheAllReducesShard<Half>(plan, ReduceOp.Avg, count));
             checks.Add(ReduceScatterIsTheAllReducesShard<BFloat16>(plan, ReduceOp.Max, count));
         }
-        // Lanes of several 1 MiB pipeline chunks (HostHierarchy.LaneAllReduce.cs), the last one partial.
+        // Lanes above the one-round limit (2^14 elements) in one chunk, then in several 1 MiB pipeline chunks (HostHierarchy.LaneAllReduce.cs), the last one partial.
+        checks.Add(PlanChecks.AllReduce<Half>(plan, ReduceOp.Max, inBuffer: false, 40009));
+        checks.Add(ReduceScatterIsTheAllReducesShard<BFloat16>(plan, ReduceOp.Avg, 40009));
         checks.Add(PlanChecks.AllReduce<float>(plan, ReduceOp.Sum, inBuffer: false, PipelinedCount));
         checks.Add(PlanChecks.AllReduce<BFloat16>(plan, ReduceOp.Avg, inBuffer: false, PipelinedCount));
         // Large enough for the host-local algorithms' size-dependent choices: the bits still agree.
