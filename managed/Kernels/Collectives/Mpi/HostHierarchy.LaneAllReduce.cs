@@ -3,7 +3,7 @@ using Kernels.Collectives.Protocol;
 
 namespace Kernels.Collectives.Mpi;
 
-/// <summary>The all-reduce of one lane between hosts: one round for small lanes, else two, pipelined in chunks.</summary>
+/// <summary>The all-reduce of a lane between hosts: one round for small lanes, else two, pipelined in chunks.</summary>
 internal sealed unsafe partial class HostHierarchy
 {
     /// <summary>Tag of the reduced pieces all-gathered between hosts on <see cref="_cross"/>.</summary>
@@ -25,10 +25,23 @@ internal sealed unsafe partial class HostHierarchy
 
     /// <summary>The reduced lane in the element type (<see cref="_whole"/>), one round or two (see <see cref="OneRoundMaxElements"/>).</summary>
     private T* AllReduceLane<T>(CollectiveCall call, ReductionArgs args, float* lane, long laneLength, CancellationToken cancellation)
-        where T : unmanaged =>
-        laneLength <= OneRoundMaxElements
-            ? AllGatherAndReduceLane<T>(call, args, lane, laneLength, cancellation)
-            : AllReduceLaneAcrossHosts<T>(call, args, lane, laneLength, cancellation);
+        where T : unmanaged
+    {
+        if (laneLength <= OneRoundMaxElements)
+        {
+            return AllGatherAndReduceLane<T>(call, args, lane, laneLength, cancellation);
+        }
+        // The whole lane is ready: every chunk's transfers start at once, then the chunks are reduced in order.
+        long chunks = (laneLength + ChunkElements - 1) / ChunkElements;
+        T* reduced = (T*)_whole.Get(laneLength * sizeof(T));
+        var pipeline = new LanePipeline<T>(this, call.Name, args, laneLength, chunks, cancellation);
+        for (long start = 0; start < laneLength; start += ChunkElements)
+        {
+            pipeline.Start(lane + start, Math.Min(ChunkElements, laneLength - start), reduced + start);
+        }
+        pipeline.Complete();
+        return reduced;
+    }
 
     /// <summary>Every host's fp32 partial of the lane gathered over MPI, then the whole lane reduced here in host order.</summary>
     private T* AllGatherAndReduceLane<T>(CollectiveCall call, ReductionArgs args, float* lane, long laneLength, CancellationToken cancellation)
@@ -48,91 +61,126 @@ internal sealed unsafe partial class HostHierarchy
     }
 
     /// <summary>
-    /// Reduce-scatter then all-gather of a lane between hosts, in chunks of <see cref="ChunkElements"/>: chunk c splits
-    /// into H pieces (<see cref="Shards.Of"/>(chunk, H, g) for host g). Every partial piece is sent and every receive
-    /// started at once; then chunk by chunk this host waits for the others' partials of its piece, reduces them in host order
-    /// (fp32, scaled, rounded once) straight into the lane's place, and starts sending the reduced piece to the other
-    /// hosts, whose reduced pieces arrive meanwhile. Returns the reduced lane in the element type (<see cref="_whole"/>).
+    /// Reduce-scatter then all-gather of lane chunks between hosts, chunk by chunk as they are started: chunk c splits into
+    /// H pieces (<see cref="Shards.Of"/>(chunk, H, g) for host g). <see cref="Start"/> sends every other host its piece of
+    /// this host's partial and starts the receives (the others' partials of this host's piece, and their reduced pieces);
+    /// <see cref="FinishOldest"/> waits for the oldest chunk's partials, reduces them in host order (fp32, scaled, rounded
+    /// once) straight into the chunk's reduced place and starts sending it to the other hosts. MPI matches one tag's
+    /// messages between two ranks in the order they were started, so chunks pair up across hosts by order alone.
+    /// Any failure abandons the started transfers (their scratch is leaked, MPI_Finalize skipped).
     /// </summary>
-    private T* AllReduceLaneAcrossHosts<T>(CollectiveCall call, ReductionArgs args, float* lane, long laneLength, CancellationToken cancellation)
-        where T : unmanaged
+    private sealed class LanePipeline<T> where T : unmanaged
     {
-        int hosts = Topology.HostCount, me = Topology.Host;
-        long chunks = (laneLength + ChunkElements - 1) / ChunkElements;
-        T* reduced = (T*)_whole.Get(laneLength * sizeof(T));
-        // Slots for the other hosts' partials of this host's piece of every chunk: chunk c's start at hosts x (the pieces before it).
-        float* slots = (float*)_gathered.Get(hosts * (laneLength / hosts + chunks) * sizeof(float));
-        (kmpi_dtype type, int wordsPerElement) = MpiWords.Of<T>();
-        var partials = new MpiLink.Transfers[chunks];
-        var gathers = new List<MpiLink.Transfers>();
-        var sources = new nint[hosts];
-        try
-        {
-            long slotStart = 0;
-            var slotStarts = new long[chunks];
-            for (long chunk = 0; chunk < chunks; chunk++)
-            {
-                (long start, long[] bounds) = Chunk(chunk, laneLength, hosts);
-                long mine = bounds[me + 1] - bounds[me];
-                var sends = new List<(nint, long, int)>(hosts);
-                var receives = new List<(nint, long, int)>(hosts);
-                var gathered = new List<(nint, long, int)>(hosts);
-                for (int host = 0; host < hosts; host++)
-                {
-                    if (host == me)
-                        continue;
-                    sends.Add(((nint)(lane + start + bounds[host]), bounds[host + 1] - bounds[host], host));
-                    receives.Add(((nint)(slots + slotStart + host * mine), mine, host));
-                    gathered.Add(((nint)(reduced + start + bounds[host]), (bounds[host + 1] - bounds[host]) * wordsPerElement, host));
-                }
-                partials[chunk] = _cross.Start(sends, receives, kmpi_dtype.KMPI_F32, PieceTag);
-                gathers.Add(_cross.Start([], gathered, type, ReducedTag));
-                slotStarts[chunk] = slotStart;
-                slotStart += hosts * mine;
-            }
-            for (long chunk = 0; chunk < chunks; chunk++)
-            {
-                (long start, long[] bounds) = Chunk(chunk, laneLength, hosts);
-                long mine = bounds[me + 1] - bounds[me];
-                float* chunkSlots = slots + slotStarts[chunk];
-                MpiLink.Wait(partials[chunk], call.Name, _timeout, cancellation);
-                for (int host = 0; host < hosts; host++)
-                {
-                    sources[host] = host == me ? (nint)(lane + start + bounds[me]) : (nint)(chunkSlots + host * mine);
-                }
-                T* piece = reduced + start + bounds[me];
-                ReducePiece(args, sources, chunkSlots + me * mine, piece, mine);
-                var sends = new List<(nint, long, int)>(hosts);
-                for (int host = 0; host < hosts; host++)
-                {
-                    if (host != me)
-                        sends.Add(((nint)piece, mine * wordsPerElement, host));
-                }
-                gathers.Add(_cross.Start(sends, [], type, ReducedTag));
-            }
-            foreach (MpiLink.Transfers transfers in gathers)
-            {
-                MpiLink.Wait(transfers, call.Name, _timeout, cancellation);
-            }
-        }
-        catch
-        {
-            _abandoned = true; // started transfers may still use the scratch, and MPI_Finalize would wait for them
-            MpiProcess.MarkAbandoned();
-            throw;
-        }
-        return reduced;
-    }
+        private readonly HostHierarchy _owner;
+        private readonly string _operation;
+        private readonly ReductionArgs _args;
+        private readonly CancellationToken _cancellation;
+        private readonly float* _slots;
+        private readonly Queue<Chunk> _started = new();
+        private readonly List<MpiLink.Transfers> _gathers = [];
+        private long _slotCursor;
 
-    /// <summary>Chunk <paramref name="chunk"/> of a lane: its start, and the hosts' piece bounds within it (hosts + 1 entries).</summary>
-    private static (long Start, long[] Bounds) Chunk(long chunk, long laneLength, int hosts)
-    {
-        long start = chunk * ChunkElements, length = Math.Min(ChunkElements, laneLength - start);
-        var bounds = new long[hosts + 1];
-        for (int host = 0; host < hosts; host++)
+        /// <param name="laneElements">Elements of all chunks together; <paramref name="chunks"/>: how many (sizes the receive slots).</param>
+        internal LanePipeline(HostHierarchy owner, string operation, ReductionArgs args, long laneElements, long chunks, CancellationToken cancellation)
         {
-            bounds[host + 1] = bounds[host] + Shards.Of(length, hosts, host).Length;
+            _owner = owner;
+            _operation = operation;
+            _args = args;
+            _cancellation = cancellation;
+            int hosts = owner.Topology.HostCount;
+            // Each chunk's piece is at most ceil(length / hosts): at most laneElements / hosts + 1 per chunk in all.
+            _slots = (float*)owner._gathered.Get(hosts * (laneElements / hosts + chunks) * sizeof(float));
         }
-        return (start, bounds);
+
+        /// <param name="partial">This host's fp32 partial of the chunk (memory MPI may use, untouched until <see cref="Complete"/>).</param>
+        /// <param name="reduced">Where the reduced chunk goes, in the element type (memory MPI may use).</param>
+        internal void Start(float* partial, long length, T* reduced)
+        {
+            int hosts = _owner.Topology.HostCount, me = _owner.Topology.Host;
+            var bounds = new long[hosts + 1];
+            for (int host = 0; host < hosts; host++)
+            {
+                bounds[host + 1] = bounds[host] + Shards.Of(length, hosts, host).Length;
+            }
+            long mine = bounds[me + 1] - bounds[me];
+            float* slots = _slots + _slotCursor;
+            _slotCursor += hosts * mine;
+            (kmpi_dtype type, int wordsPerElement) = MpiWords.Of<T>();
+            var sends = new List<(nint, long, int)>(hosts);
+            var receives = new List<(nint, long, int)>(hosts);
+            var gathered = new List<(nint, long, int)>(hosts);
+            for (int host = 0; host < hosts; host++)
+            {
+                if (host == me)
+                    continue;
+                sends.Add(((nint)(partial + bounds[host]), bounds[host + 1] - bounds[host], host));
+                receives.Add(((nint)(slots + host * mine), mine, host));
+                gathered.Add(((nint)(reduced + bounds[host]), (bounds[host + 1] - bounds[host]) * wordsPerElement, host));
+            }
+            Run(() =>
+            {
+                _started.Enqueue(new Chunk(partial, bounds, slots, reduced, _owner._cross.Start(sends, receives, kmpi_dtype.KMPI_F32, PieceTag)));
+                _gathers.Add(_owner._cross.Start([], gathered, type, ReducedTag));
+            });
+        }
+
+        internal void FinishOldest()
+        {
+            Chunk chunk = _started.Dequeue();
+            int hosts = _owner.Topology.HostCount, me = _owner.Topology.Host;
+            long mine = chunk.Bounds[me + 1] - chunk.Bounds[me];
+            Run(() => MpiLink.Wait(chunk.Partials, _operation, _owner._timeout, _cancellation));
+            var sources = new nint[hosts];
+            for (int host = 0; host < hosts; host++)
+            {
+                sources[host] = host == me ? (nint)(chunk.Partial + chunk.Bounds[me]) : (nint)(chunk.Slots + host * mine);
+            }
+            T* piece = chunk.Reduced + chunk.Bounds[me];
+            Run(() => ReducePiece(_args, sources, chunk.Slots + me * mine, piece, mine));
+            (kmpi_dtype type, int wordsPerElement) = MpiWords.Of<T>();
+            var sends = new List<(nint, long, int)>(hosts);
+            for (int host = 0; host < hosts; host++)
+            {
+                if (host != me)
+                    sends.Add(((nint)piece, mine * wordsPerElement, host));
+            }
+            Run(() => _gathers.Add(_owner._cross.Start(sends, [], type, ReducedTag)));
+        }
+
+        /// <summary>Finishes every started chunk and waits until every reduced piece has been sent and received.</summary>
+        internal void Complete()
+        {
+            while (_started.Count > 0)
+            {
+                FinishOldest();
+            }
+            foreach (MpiLink.Transfers transfers in _gathers)
+            {
+                Run(() => MpiLink.Wait(transfers, _operation, _owner._timeout, _cancellation));
+            }
+        }
+
+        private void Run(Action step)
+        {
+            try
+            {
+                step();
+            }
+            catch
+            {
+                _owner._abandoned = true; // started transfers may still use the scratch, and MPI_Finalize would wait for them
+                MpiProcess.MarkAbandoned();
+                throw;
+            }
+        }
+
+        private readonly struct Chunk(float* partial, long[] bounds, float* slots, T* reduced, MpiLink.Transfers partials)
+        {
+            internal float* Partial { get; } = partial;
+            internal long[] Bounds { get; } = bounds;
+            internal float* Slots { get; } = slots;
+            internal T* Reduced { get; } = reduced;
+            internal MpiLink.Transfers Partials { get; } = partials;
+        }
     }
 }
