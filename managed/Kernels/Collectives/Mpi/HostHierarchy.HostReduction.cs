@@ -43,8 +43,10 @@ internal sealed unsafe partial class HostHierarchy
     /// on a host of one rank, the input itself. The partial is in memory MPI may use (<see cref="_partial"/> or <see cref="_wide"/>).
     /// </summary>
     /// <param name="wideIsScratch"><paramref name="wide"/> is <see cref="_wide"/> (MPI may use it), not the caller's input.</param>
+    /// <param name="partialOffset">Where in <see cref="_partial"/> the partial goes (chunks of one all-reduce use disjoint
+    /// places, the caller having sized it for them all: it must not grow, which would drop the earlier chunks).</param>
     private float* ReduceOnHost(CollectiveCall call, float* wide, bool wideIsScratch, long count, ReduceOp op, CancellationToken cancellation,
-        out long laneOffset, out long laneLength)
+        out long laneOffset, out long laneLength, long partialOffset = 0)
     {
         ReduceOp localOp = op == ReduceOp.Avg ? ReduceOp.Sum : op;
         int lanes = Topology.MinLocalSize, localRank = Topology.LocalRank;
@@ -56,13 +58,13 @@ internal sealed unsafe partial class HostHierarchy
             {
                 return wide;
             }
-            float* copy = (float*)_partial.Get(count * sizeof(float));
+            float* copy = (float*)_partial.Get((partialOffset + count) * sizeof(float)) + partialOffset;
             Buffer.MemoryCopy(wide, copy, count * sizeof(float), count * sizeof(float));
             return copy;
         }
         if (Topology.LocalSize == lanes)
         {
-            float* partial = (float*)_partial.Get(laneLength * sizeof(float));
+            float* partial = (float*)_partial.Get((partialOffset + laneLength) * sizeof(float)) + partialOffset;
             long length = laneLength;
             OnHost(call.Name, () => Local.ReduceScatter(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(partial, (int)length), localOp, cancellation));
             return partial;
@@ -72,7 +74,7 @@ internal sealed unsafe partial class HostHierarchy
         int localSize = Topology.LocalSize;
         (_, long shardLength) = Shards.Of(count, localSize, localRank);
         float* shard = (float*)_shard.Get(shardLength * sizeof(float));
-        float* whole = (float*)_partial.Get(count * sizeof(float));
+        float* whole = (float*)_partial.Get((partialOffset + count) * sizeof(float)) + partialOffset;
         var counts = new int[localSize];
         for (int rank = 0; rank < localSize; rank++)
         {

@@ -124,6 +124,9 @@ internal sealed unsafe partial class HostHierarchy
             });
         }
 
+        /// <summary>Chunks started and not yet finished.</summary>
+        internal int Pending => _started.Count;
+
         internal void FinishOldest()
         {
             Chunk chunk = _started.Dequeue();

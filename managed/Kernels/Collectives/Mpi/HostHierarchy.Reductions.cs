@@ -84,7 +84,8 @@ internal sealed unsafe partial class HostHierarchy
     /// <summary>
     /// All-reduce: lanes reduced inside the host, each lane all-reduced between hosts in host order (<see cref="AllReduceLane"/>:
     /// a small lane in one round, a larger one reduce-scattered then all-gathered in the element type, pipelined in chunks),
-    /// then the lanes all-gathered inside the host.
+    /// then the lanes all-gathered inside the host. On hosts of several ranks, vectors of more than one chunk per lane go
+    /// through <see cref="ReduceInChunks"/> instead, so that the host's shared-memory phase overlaps the MPI phase.
     /// </summary>
     private void Reduce<T>(CollectiveCall call, ReductionArgs args, ReduceOp op, T* output, CancellationToken cancellation) where T : unmanaged
     {
@@ -94,24 +95,74 @@ internal sealed unsafe partial class HostHierarchy
             return;
         }
         float* wide = Widen(args, packing: null);
-        float* lane = ReduceOnHost(call, wide, wide != (float*)args.Input, count, op, cancellation, out _, out long laneLength);
+        bool wideIsScratch = wide != (float*)args.Input;
+        if (Topology.LocalSize > 1 && count > ChunkElements * Topology.MinLocalSize)
+        {
+            ReduceInChunks(call, args, op, wide, wideIsScratch, output, cancellation);
+            return;
+        }
+        float* lane = ReduceOnHost(call, wide, wideIsScratch, count, op, cancellation, out _, out long laneLength);
         T* reducedLane = null;
         if (lane is not null && laneLength > 0)
         {
             reducedLane = AllReduceLane<T>(call, args, lane, laneLength, cancellation);
-        }
-
-        int lanes = Topology.MinLocalSize;
-        var counts = new int[Topology.LocalSize];
-        for (int j = 0; j < Math.Min(lanes, counts.Length); j++)
-        {
-            counts[j] = (int)Shards.Of(count, lanes, j).Length;
         }
         if (Topology.LocalSize == 1)
         {
             new ReadOnlySpan<T>(reducedLane, (int)count).CopyTo(new Span<T>(output, (int)count));
             return;
         }
-        OnHost(call.Name, () => Local.AllGatherV(new ReadOnlySpan<T>(reducedLane, counts[Topology.LocalRank]), new Span<T>(output, (int)count), counts, cancellation));
+        GatherLanesOnHost(call, reducedLane, output, count, cancellation);
+    }
+
+    /// <summary>
+    /// The all-reduce in chunks of m x <see cref="ChunkElements"/> elements, each with its own lanes: the host reduces chunk
+    /// c + 1 over shared memory while MPI moves chunk c between hosts (the peer hosts' ranks pull this host's partials as they
+    /// poll); a lane's reduced chunk lands at its place in the whole vector, and the lanes are gathered on the host chunk by
+    /// chunk at the end. Each element is still reduced in local-rank order, then host order: the same bits as unchunked.
+    /// </summary>
+    private void ReduceInChunks<T>(CollectiveCall call, ReductionArgs args, ReduceOp op, float* wide, bool wideIsScratch, T* output,
+        CancellationToken cancellation) where T : unmanaged
+    {
+        long count = args.Count, chunkElements = ChunkElements * Topology.MinLocalSize;
+        long chunks = (count + chunkElements - 1) / chunkElements;
+        _partial.Get(count * sizeof(float)); // sized once for every chunk's partial (see ReduceOnHost)
+        T* reduced = (T*)_whole.Get(count * sizeof(T));
+        LanePipeline<T>? pipeline = Topology.LocalRank < Topology.MinLocalSize
+            ? new LanePipeline<T>(this, call.Name, args, count / Topology.MinLocalSize + chunks, chunks, cancellation)
+            : null;
+        for (long start = 0; start < count; start += chunkElements)
+        {
+            long length = Math.Min(chunkElements, count - start);
+            float* lane = ReduceOnHost(call, wide + start, wideIsScratch, length, op, cancellation, out long laneOffset, out long laneLength, partialOffset: start);
+            if (pipeline is not null && laneLength > 0)
+            {
+                pipeline.Start(lane, laneLength, reduced + start + laneOffset);
+                if (pipeline.Pending > 1)
+                {
+                    pipeline.FinishOldest();
+                }
+            }
+        }
+        pipeline?.Complete();
+        for (long start = 0; start < count; start += chunkElements)
+        {
+            long length = Math.Min(chunkElements, count - start);
+            T* ownLane = Topology.LocalRank < Topology.MinLocalSize ? reduced + start + Shards.Of(length, Topology.MinLocalSize, Topology.LocalRank).Offset : null;
+            GatherLanesOnHost(call, ownLane, output + start, length, cancellation);
+        }
+    }
+
+    /// <summary>Host-local all-gather-V of the lanes of <paramref name="count"/> elements: <paramref name="ownLane"/> is this
+    /// rank's (null if it carries none); <paramref name="output"/> gets them all.</summary>
+    private void GatherLanesOnHost<T>(CollectiveCall call, T* ownLane, T* output, long count, CancellationToken cancellation) where T : unmanaged
+    {
+        int carriers = Topology.MinLocalSize, localRank = Topology.LocalRank;
+        var counts = new int[Topology.LocalSize];
+        for (int j = 0; j < Math.Min(carriers, counts.Length); j++)
+        {
+            counts[j] = (int)Shards.Of(count, carriers, j).Length;
+        }
+        OnHost(call.Name, () => Local.AllGatherV(new ReadOnlySpan<T>(ownLane, counts[localRank]), new Span<T>(output, (int)count), counts, cancellation));
     }
 }
