@@ -3,7 +3,7 @@ using Kernels.Collectives.Protocol;
 
 namespace Kernels.Collectives.Mpi;
 
-/// <summary>All-gather(V), all-to-all-V, broadcast and barrier across hosts.</summary>
+/// <summary>All-gather(V), broadcast and barrier across hosts.</summary>
 internal sealed unsafe partial class HostHierarchy
 {
     /// <summary>All-gather-V over the hierarchy: host blocks over shared memory, blocks between hosts over MPI (local rank 0), then
@@ -29,38 +29,6 @@ internal sealed unsafe partial class HostHierarchy
         T* own = (T*)_shard.Get(length * sizeof(T));
         new ReadOnlySpan<T>(buffer + offset, (int)length).CopyTo(new Span<T>(own, (int)length));
         GatherV(call, own, buffer, counts, tokens.Token);
-    }
-
-    /// <summary>All-to-all-V as an all-gather-V of every rank's whole send buffer, from which each rank keeps its column:
-    /// n times the bytes of a direct exchange, used only by the sparse reduce-scatter.</summary>
-    internal void AllToAllV<T>(CollectiveCall call, T* send, T* receive, long[] matrix, CollectiveDescriptor descriptor) where T : unmanaged
-    {
-        using CancellationTokenSource tokens = Tokens(call);
-        Agree(call, descriptor, tokens.Token);
-        int size = Topology.Size, me = Topology.Rank;
-        var rows = new long[size];
-        for (int p = 0; p < size; p++)
-        {
-            for (int q = 0; q < size; q++)
-            {
-                rows[p] += matrix[p * size + q];
-            }
-        }
-        T* all = (T*)_whole.Get(rows.Sum() * sizeof(T));
-        GatherV(call, send, all, rows, tokens.Token);
-        long start = 0, written = 0;
-        for (int p = 0; p < size; p++)
-        {
-            long before = 0;
-            for (int q = 0; q < me; q++)
-            {
-                before += matrix[p * size + q];
-            }
-            int mine = (int)matrix[p * size + me];
-            new ReadOnlySpan<T>(all + start + before, mine).CopyTo(new Span<T>(receive + written, mine));
-            written += mine;
-            start += rows[p];
-        }
     }
 
     private void GatherV<T>(CollectiveCall call, T* input, T* output, long[] counts, CancellationToken cancellation) where T : unmanaged

@@ -4,7 +4,7 @@ using Kernels.Interop;
 
 namespace Kernels.Collectives.Mpi;
 
-/// <summary>All-reduce and what is built on it: reduce-scatter and the fused add + RMSNorm (see the class remarks).</summary>
+/// <summary>All-reduce, reduce-scatter and the fused add + RMSNorm across hosts (see the class remarks for the order).</summary>
 internal sealed unsafe partial class HostHierarchy
 {
     internal void AllReduce<T>(CollectiveCall call, ReductionArgs args, CollectiveDescriptor descriptor) where T : unmanaged
@@ -14,34 +14,79 @@ internal sealed unsafe partial class HostHierarchy
         Reduce<T>(call, args, (ReduceOp)descriptor.Op, (T*)args.Output, tokens.Token);
     }
 
-    /// <summary>The all-reduce into scratch, then this rank's shard copied out (in place for a buffer).</summary>
+    /// <summary>Each rank gets only its shard: between hosts a reduce-scatter, not an all-reduce (<see cref="ReduceToShards"/>).</summary>
     internal void ReduceScatter<T>(CollectiveCall call, ReductionArgs args, CollectiveDescriptor descriptor) where T : unmanaged
     {
         using CancellationTokenSource tokens = Tokens(call);
         Agree(call, descriptor, tokens.Token);
-        T* whole = (T*)_whole.Get(args.Count * sizeof(T));
-        Reduce<T>(call, args, (ReduceOp)descriptor.Op, whole, tokens.Token);
-        (long offset, long length) = Shards.Of(args.Count, Topology.Size, Topology.Rank);
+        var lengths = new long[Topology.Size];
+        for (int rank = 0; rank < lengths.Length; rank++)
+        {
+            lengths[rank] = Shards.Of(args.Count, Topology.Size, rank).Length;
+        }
+        long offset = Shards.Of(args.Count, Topology.Size, Topology.Rank).Offset;
         T* output = descriptor.BufferOffset >= 0 ? (T*)args.Output + offset : (T*)args.Output;
-        new ReadOnlySpan<T>(whole + offset, (int)length).CopyTo(new Span<T>(output, (int)length));
+        ReduceToShards(call, args, (ReduceOp)descriptor.Op, new HostOrderedShards(Topology, lengths), output, tokens.Token);
     }
 
-    /// <summary>The all-reduce followed by residual add + RMSNorm of every row on every rank (the same bits everywhere).</summary>
+    /// <summary>
+    /// Two-shot by whole rows, as on one host: a reduce-scatter of x by row shards (<see cref="Shards.Of"/>(rows, size, r)),
+    /// residual add + RMSNorm of this rank's rows only, then an all-gather of every rank's normalised rows and updated
+    /// residual rows. The sums are the all-reduce's bits, so the result is bitwise the unfused AllReduce + AddRmsNorm.
+    /// </summary>
     internal void AllReduceAddRmsNorm<T>(CollectiveCall call, kn_dtype dtype, T* x, T* residual, T* weight, T* y, long rows, long cols, float eps,
         CollectiveDescriptor descriptor) where T : unmanaged
     {
         using CancellationTokenSource tokens = Tokens(call);
         Agree(call, descriptor, tokens.Token);
         long count = rows * cols;
-        T* sum = (T*)_whole.Get(count * sizeof(T));
-        var args = new ReductionArgs(dtype, sizeof(T), kn_reduce_op.KN_OP_SUM, 1f, count, (byte*)x, (byte*)sum);
-        Reduce<T>(call, args, ReduceOp.Sum, sum, tokens.Token);
-        if (count > 0)
+        if (count == 0)
         {
-            Native.Check(NativeMethods.kn_add_rms_norm(dtype, sum, residual, weight, y, (nuint)rows, (nuint)cols, eps));
+            return;
+        }
+        int size = Topology.Size, me = Topology.Rank;
+        var rowLengths = new long[size];
+        for (int rank = 0; rank < size; rank++)
+        {
+            rowLengths[rank] = Shards.Of(rows, size, rank).Length * cols;
+        }
+        long ownRow = Shards.Of(rows, size, me).Offset, ownCount = rowLengths[me];
+        T* sum = (T*)_rows.Get(ownCount * sizeof(T));
+        var args = new ReductionArgs(dtype, sizeof(T), kn_reduce_op.KN_OP_SUM, 1f, count, (byte*)x, (byte*)sum);
+        ReduceToShards(call, args, ReduceOp.Sum, new HostOrderedShards(Topology, rowLengths), sum, tokens.Token);
+
+        T* ownY = y + ownRow * cols, ownResidual = residual + ownRow * cols;
+        if (ownCount > 0)
+        {
+            Native.Check(NativeMethods.kn_add_rms_norm(dtype, sum, ownResidual, weight, ownY, (nuint)(ownCount / cols), (nuint)cols, eps));
+        }
+        // One all-gather of [y rows | residual rows] per rank rather than two: half the rounds between hosts.
+        long[] blockLengths = [.. rowLengths.Select(length => 2 * length)];
+        T* block = (T*)_wide.Get(2 * ownCount * sizeof(T));
+        new ReadOnlySpan<T>(ownY, (int)ownCount).CopyTo(new Span<T>(block, (int)ownCount));
+        new ReadOnlySpan<T>(ownResidual, (int)ownCount).CopyTo(new Span<T>(block + ownCount, (int)ownCount));
+        T* all = (T*)_whole.Get(2 * count * sizeof(T));
+        GatherV(call, block, all, blockLengths, tokens.Token);
+        long cursor = 0, row = 0;
+        for (int rank = 0; rank < size; rank++)
+        {
+            long length = rowLengths[rank];
+            if (rank != me)
+            {
+                new ReadOnlySpan<T>(all + cursor, (int)length).CopyTo(new Span<T>(y + row, (int)length));
+                new ReadOnlySpan<T>(all + cursor + length, (int)length).CopyTo(new Span<T>(residual + row, (int)length));
+            }
+            cursor += 2 * length;
+            row += length;
         }
     }
 
+    /// <summary>
+    /// All-reduce: lanes reduced inside the host, each lane all-reduced between hosts in host order (<see cref="AllReduceLane"/>:
+    /// a small lane in one round, a larger one reduce-scattered then all-gathered in the element type, pipelined in chunks),
+    /// then the lanes all-gathered inside the host. On hosts of several ranks, vectors of more than one chunk per lane go
+    /// through <see cref="ReduceInChunks"/> instead, so that the host's shared-memory phase overlaps the MPI phase.
+    /// </summary>
     private void Reduce<T>(CollectiveCall call, ReductionArgs args, ReduceOp op, T* output, CancellationToken cancellation) where T : unmanaged
     {
         long count = args.Count;
@@ -49,50 +94,75 @@ internal sealed unsafe partial class HostHierarchy
         {
             return;
         }
-        ReduceOp localOp = op == ReduceOp.Avg ? ReduceOp.Sum : op;
-        float* wide = (float*)args.Input;
-        if (args.DType != kn_dtype.KN_F32)
+        float* wide = Widen(args, packing: null);
+        bool wideIsScratch = wide != (float*)args.Input;
+        if (Topology.LocalSize > 1 && count > ChunkElements * Topology.MinLocalSize)
         {
-            wide = (float*)_wide.Get(count * sizeof(float));
-            Native.Check(NativeMethods.kn_convert(args.DType, args.Input, kn_dtype.KN_F32, wide, (nuint)count, 1f));
+            ReduceInChunks(call, args, op, wide, wideIsScratch, output, cancellation);
+            return;
         }
-        int shards = Topology.MinLocalSize, localRank = Topology.LocalRank;
-        (long offset, long length) = localRank < shards ? Shards.Of(count, shards, localRank) : (0, 0);
-        float* partial;
-        if (Topology.LocalSize == shards)
+        float* lane = ReduceOnHost(call, wide, wideIsScratch, count, op, cancellation, out _, out long laneLength);
+        T* reducedLane = null;
+        if (lane is not null && laneLength > 0)
         {
-            partial = (float*)_partial.Get(length * sizeof(float));
-            float* into = partial;
-            OnHost(call.Name, () => Local.ReduceScatter(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(into, (int)length), localOp, cancellation));
+            reducedLane = AllReduceLane<T>(call, args, lane, laneLength, cancellation);
         }
-        else
+        if (Topology.LocalSize == 1)
         {
-            float* whole = (float*)_partial.Get(count * sizeof(float));
-            OnHost(call.Name, () => Local.AllReduce(new ReadOnlySpan<float>(wide, (int)count), new Span<float>(whole, (int)count), localOp, cancellation));
-            partial = whole + offset;
+            new ReadOnlySpan<T>(reducedLane, (int)count).CopyTo(new Span<T>(output, (int)count));
+            return;
         }
+        GatherLanesOnHost(call, reducedLane, output, count, cancellation);
+    }
 
-        T* shard = (T*)_shard.Get(length * sizeof(T));
-        if (localRank < shards && length > 0)
+    /// <summary>
+    /// The all-reduce in chunks of m x <see cref="ChunkElements"/> elements, each with its own lanes: the host reduces chunk
+    /// c + 1 over shared memory while MPI moves chunk c between hosts (the peer hosts' ranks pull this host's partials as they
+    /// poll); a lane's reduced chunk lands at its place in the whole vector, and the lanes are gathered on the host chunk by
+    /// chunk at the end. Each element is still reduced in local-rank order, then host order: the same bits as unchunked.
+    /// </summary>
+    private void ReduceInChunks<T>(CollectiveCall call, ReductionArgs args, ReduceOp op, float* wide, bool wideIsScratch, T* output,
+        CancellationToken cancellation) where T : unmanaged
+    {
+        long count = args.Count, chunkElements = ChunkElements * Topology.MinLocalSize;
+        long chunks = (count + chunkElements - 1) / chunkElements;
+        _partial.Get(count * sizeof(float)); // sized once for every chunk's partial (see ReduceOnHost)
+        T* reduced = (T*)_whole.Get(count * sizeof(T));
+        LanePipeline<T>? pipeline = Topology.LocalRank < Topology.MinLocalSize
+            ? new LanePipeline<T>(this, call.Name, args, count / Topology.MinLocalSize + chunks, chunks, cancellation)
+            : null;
+        for (long start = 0; start < count; start += chunkElements)
         {
-            int hosts = Topology.HostCount;
-            float* gathered = (float*)_gathered.Get(length * sizeof(float) * hosts);
-            Guard(() => _cross.AllGather(call.Name, partial, gathered, length, kmpi_dtype.KMPI_F32, _timeout, cancellation));
-            var sources = new nint[hosts];
-            for (int host = 0; host < hosts; host++)
+            long length = Math.Min(chunkElements, count - start);
+            float* lane = ReduceOnHost(call, wide + start, wideIsScratch, length, op, cancellation, out long laneOffset, out long laneLength, partialOffset: start);
+            if (pipeline is not null && laneLength > 0)
             {
-                sources[host] = (nint)(gathered + host * length);
+                pipeline.Start(lane, laneLength, reduced + start + laneOffset);
+                if (pipeline.Pending > 1)
+                {
+                    pipeline.FinishOldest();
+                }
             }
-            // fp32 in host order, scaled, into the first host's slot; then rounded once to the element type.
-            OrderedReduction.Reduce(kn_dtype.KN_F32, sizeof(float), args.NativeOp, sources, (byte*)gathered, length, args.Scale);
-            Native.Check(NativeMethods.kn_convert(kn_dtype.KN_F32, gathered, args.DType, shard, (nuint)length, 1f));
         }
-
-        var counts = new int[Topology.LocalSize];
-        for (int j = 0; j < Math.Min(shards, counts.Length); j++)
+        pipeline?.Complete();
+        for (long start = 0; start < count; start += chunkElements)
         {
-            counts[j] = (int)Shards.Of(count, shards, j).Length;
+            long length = Math.Min(chunkElements, count - start);
+            T* ownLane = Topology.LocalRank < Topology.MinLocalSize ? reduced + start + Shards.Of(length, Topology.MinLocalSize, Topology.LocalRank).Offset : null;
+            GatherLanesOnHost(call, ownLane, output + start, length, cancellation);
         }
-        OnHost(call.Name, () => Local.AllGatherV(new ReadOnlySpan<T>(shard, counts[localRank]), new Span<T>(output, (int)count), counts, cancellation));
+    }
+
+    /// <summary>Host-local all-gather-V of the lanes of <paramref name="count"/> elements: <paramref name="ownLane"/> is this
+    /// rank's (null if it carries none); <paramref name="output"/> gets them all.</summary>
+    private void GatherLanesOnHost<T>(CollectiveCall call, T* ownLane, T* output, long count, CancellationToken cancellation) where T : unmanaged
+    {
+        int carriers = Topology.MinLocalSize, localRank = Topology.LocalRank;
+        var counts = new int[Topology.LocalSize];
+        for (int j = 0; j < Math.Min(carriers, counts.Length); j++)
+        {
+            counts[j] = (int)Shards.Of(count, carriers, j).Length;
+        }
+        OnHost(call.Name, () => Local.AllGatherV(new ReadOnlySpan<T>(ownLane, counts[localRank]), new Span<T>(output, (int)count), counts, cancellation));
     }
 }

@@ -8,21 +8,23 @@ namespace Kernels.Collectives.Mpi;
 /// shard j of m over <see cref="_cross"/>, the MPI communicator of local rank j on every host, in host order.
 /// </summary>
 /// <remarks>
-/// <para>All-reduce (NCCL/Horovod hierarchical scheme): 16-bit inputs widened to fp32; host-local reduce-scatter by m
-/// shards (all-reduce where the host has more than m ranks) in fp32; all-gather of each shard's host partials over MPI
-/// and their reduction in host order <c>((h0 op h1) op h2) ...</c> with libkernels, scaled (Avg) and rounded once to the
-/// element type; host-local all-gather of the shards. Every rank of every host gets the same bits. Between hosts this
-/// moves (H-1) shards in rather than MPI_Allreduce's 2(H-1)/H: the same at 2 hosts, and the price of a fixed order.</para>
+/// <para>Reductions (all-reduce, reduce-scatter, fused add + RMSNorm; HostHierarchy.HostReduction.cs): 16-bit inputs
+/// widened to fp32; host-local reduce-scatter into m lanes (all-reduce where the host has more than m ranks); each lane
+/// reduce-scattered between hosts — each host receives the other hosts' partials of only its own piece and reduces them in
+/// host order <c>((h0 op h1) op h2) ...</c> with libkernels, scaled (Avg) and rounded once to the element type — then the
+/// pieces are gathered where they are needed (all-gather between hosts and on the host for all-reduce; on the host only
+/// for reduce-scatter). Each element is reduced once, so every rank gets the same bits, and the three collectives agree.</para>
 /// <para>Every collective first all-gathers its descriptor through the hierarchy, so ranks on different hosts that disagree
 /// all throw the same <see cref="CollectiveMismatchException"/> before data moves. Data between hosts travels only through
-/// <see cref="NativeScratch"/> memory (see there); the world MPI communicator carries only Send/Recv between hosts.</para>
+/// <see cref="NativeScratch"/> memory (see there); the world MPI communicator carries only point-to-point between hosts
+/// (Send/Recv and all-to-all blocks).</para>
 /// </remarks>
 internal sealed unsafe partial class HostHierarchy : IDisposable
 {
     private readonly MpiLink _world;
     private readonly MpiLink _cross;
     private readonly TimeSpan _timeout;
-    private readonly NativeScratch _headers = new(), _wide = new(), _partial = new(), _gathered = new(), _shard = new(), _whole = new();
+    private readonly NativeScratch _headers = new(), _wide = new(), _partial = new(), _gathered = new(), _shard = new(), _whole = new(), _rows = new(), _outgoing = new(), _incoming = new();
     private ulong _sequence;
     private bool _abandoned;
 
@@ -104,7 +106,7 @@ internal sealed unsafe partial class HostHierarchy : IDisposable
             _cross.Dispose();
             _world.Dispose();
         }
-        foreach (NativeScratch scratch in new[] { _headers, _wide, _partial, _gathered, _shard, _whole })
+        foreach (NativeScratch scratch in new[] { _headers, _wide, _partial, _gathered, _shard, _whole, _rows, _outgoing, _incoming })
         {
             scratch.Release(_abandoned);
         }

@@ -83,26 +83,107 @@ internal sealed unsafe class MpiLink(void* handle, int[] ranks, int self) : IDis
         }
     }
 
+    /// <summary>
+    /// Point-to-point with many peers at once: every receive, then every send, is started before any is waited on, so the
+    /// transfers overlap (an MPI_Alltoallv whose pairs are known to both sides). Each entry is (buffer, words, peer's rank
+    /// in this communicator); entries of zero words are skipped, so both sides must skip the same pairs.
+    /// </summary>
+    internal void ExchangeAll(string operation, IReadOnlyList<(nint Data, long Words, int Peer)> sends, IReadOnlyList<(nint Data, long Words, int Peer)> receives,
+        kmpi_dtype type, int tag, TimeSpan timeout, CancellationToken cancellation) =>
+        Wait(Start(sends, receives, type, tag), operation, timeout, cancellation);
+
+    /// <summary>Starts transfers as <see cref="ExchangeAll"/> does, without waiting: the caller waits with <see cref="Wait(Transfers, string, TimeSpan, CancellationToken)"/>
+    /// (MPI matches messages of one tag between two ranks in the order they were started).</summary>
+    internal Transfers Start(IReadOnlyList<(nint Data, long Words, int Peer)> sends, IReadOnlyList<(nint Data, long Words, int Peer)> receives,
+        kmpi_dtype type, int tag)
+    {
+        var requests = new nint[sends.Count + receives.Count];
+        var peers = new int[requests.Length];
+        int started = 0;
+        lock (MpiProcess.Lock)
+        {
+            foreach ((nint data, long words, int peer) in receives)
+            {
+                if (words == 0)
+                    continue;
+                void* request;
+                Started(MpiShimMethods.kmpi_irecv(_handle, (void*)data, (nuint)words, type, peer, tag, &request), "kmpi_irecv", started);
+                (requests[started], peers[started++]) = ((nint)request, ranks[peer]);
+            }
+            foreach ((nint data, long words, int peer) in sends)
+            {
+                if (words == 0)
+                    continue;
+                void* request;
+                Started(MpiShimMethods.kmpi_isend(_handle, (void*)data, (nuint)words, type, peer, tag, &request), "kmpi_isend", started);
+                (requests[started], peers[started++]) = ((nint)request, ranks[peer]);
+            }
+        }
+        return new Transfers(requests[..started], peers[..started]);
+    }
+
+    /// <summary>Polls started transfers until all are done (see <see cref="WaitAll"/>).</summary>
+    internal static void Wait(Transfers transfers, string operation, TimeSpan timeout, CancellationToken cancellation) =>
+        WaitAll(transfers.Requests, transfers.Peers, operation, timeout, cancellation);
+
+    /// <summary>Started point-to-point requests (nulled as they finish) and the global rank of each one's peer.</summary>
+    internal readonly record struct Transfers(nint[] Requests, int[] Peers);
+
+    /// <summary>A start call that failed after others were started leaves those to MPI (their buffers are scratch).</summary>
+    private static void Started(kmpi_status status, string call, int alreadyStarted)
+    {
+        if (status != kmpi_status.KMPI_OK && alreadyStarted > 0)
+        {
+            MpiProcess.MarkAbandoned();
+        }
+        MpiStatus.Check(status, call);
+    }
+
     /// <summary>Polls until done; on the deadline or a cancellation the request is abandoned (see the class remarks).</summary>
     private static void Wait(void* request, string operation, int[] awaited, TimeSpan timeout, CancellationToken cancellation)
     {
+        nint one = (nint)request;
+        WaitAll(new Span<nint>(ref one), null, operation, timeout, cancellation, awaited);
+    }
+
+    /// <summary>
+    /// Polls every request until all are done (<c>kmpi_test</c> nulls each finished one); on the deadline or a cancellation
+    /// the unfinished ones are abandoned. A failure names the peers of the unfinished requests (<paramref name="peers"/>, one
+    /// global rank per request), or <paramref name="awaited"/> when MPI cannot say (collectives).
+    /// </summary>
+    private static void WaitAll(Span<nint> requests, int[]? peers, string operation, TimeSpan timeout, CancellationToken cancellation,
+        int[]? awaited = null)
+    {
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         var backoff = new Backoff();
-        while (true)
+        int remaining = requests.Length;
+        while (remaining > 0)
         {
-            int done;
-            kmpi_status status;
-            lock (MpiProcess.Lock)
+            for (int i = 0; i < requests.Length; i++)
             {
-                status = MpiShimMethods.kmpi_test(&request, &done);
+                if (requests[i] == 0)
+                    continue;
+                int done;
+                kmpi_status status;
+                void* request = (void*)requests[i];
+                lock (MpiProcess.Lock)
+                {
+                    status = MpiShimMethods.kmpi_test(&request, &done);
+                }
+                requests[i] = (nint)request;
+                if (status != kmpi_status.KMPI_OK)
+                {
+                    // With MPI_ERRORS_RETURN a failed operation in flight means a peer process or its connection failed.
+                    MpiProcess.MarkAbandoned();
+                    throw new PeerLostException(operation, peers is null ? awaited! : [peers[i]], $"MPI reported: {MpiStatus.LastError()}");
+                }
+                if (done != 0)
+                {
+                    requests[i] = 0;
+                    remaining--;
+                }
             }
-            if (status != kmpi_status.KMPI_OK)
-            {
-                // With MPI_ERRORS_RETURN a failed operation in flight means a peer process or its connection failed.
-                MpiProcess.MarkAbandoned();
-                throw new PeerLostException(operation, awaited, $"MPI reported: {MpiStatus.LastError()}");
-            }
-            if (done != 0)
+            if (remaining == 0)
             {
                 return;
             }
@@ -114,10 +195,21 @@ internal sealed unsafe class MpiLink(void* handle, int[] ranks, int self) : IDis
             if (Environment.TickCount64 > deadline)
             {
                 MpiProcess.MarkAbandoned();
-                throw new CollectiveTimeoutException(operation, awaited, timeout);
+                throw new CollectiveTimeoutException(operation, peers is null ? awaited! : Unfinished(requests, peers), timeout);
             }
             backoff.Pause();
         }
+    }
+
+    private static int[] Unfinished(Span<nint> requests, int[] peers)
+    {
+        var unfinished = new SortedSet<int>();
+        for (int i = 0; i < requests.Length; i++)
+        {
+            if (requests[i] != 0)
+                unfinished.Add(peers[i]);
+        }
+        return [.. unfinished];
     }
 
     public void Dispose()

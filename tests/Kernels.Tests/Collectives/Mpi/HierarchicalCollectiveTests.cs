@@ -8,7 +8,9 @@ namespace Kernels.Tests.Collectives.Mpi;
 /// The hierarchical communicator (shared memory inside a host, MPI between hosts) under Open MPI's mpirun and MPICH's Hydra, with the ranks of this
 /// machine split into simulated hosts by <c>KN_SIMULATED_HOSTS</c>: 2 and 3 hosts of one rank (all traffic over MPI), 2
 /// hosts of 2 + 1 ranks interleaved (mixed; the host with more ranks than the smallest one takes the all-reduce path),
-/// and 2 hosts of 2 ranks (the reduce-scatter path, two MPI links). One launcher job per topology runs every case of a
+/// 2 hosts of 2 ranks (the reduce-scatter path, two MPI links), the same interleaved (shards packed in host order), and
+/// 3 hosts of 2, 2 and 1 ranks interleaved. Reduce-scatter and the fused form are also checked bit for bit against the
+/// all-reduce of the same inputs (one reduction order per layout). One mpirun job per topology runs every case of a
 /// plan; each rank's output is compared with the float64 reference, and reductions across ranks bit for bit.
 /// </summary>
 [TestFixture(MpiUnderTest.OpenMpi)]
@@ -18,10 +20,15 @@ public sealed class HierarchicalCollectiveTests(MpiUnderTest mpi)
 {
     private static readonly ReduceOp[] Ops = [ReduceOp.Sum, ReduceOp.Avg, ReduceOp.Max, ReduceOp.Min];
 
+    /// <summary>More than two 2^18-element pipeline chunks per lane even with two lanes per host, and odd.</summary>
+    private const int PipelinedCount = 5 * (1 << 18) + 7;
+
     [TestCase(2, "2", TestName = "Two hosts of one rank (all MPI)")]
     [TestCase(3, "3", TestName = "Three hosts of one rank (all MPI)")]
     [TestCase(3, "0,1,0", TestName = "Hosts of 2 and 1 ranks, interleaved (shared memory + MPI)")]
     [TestCase(4, "2", TestName = "Two hosts of two ranks (shared memory + MPI)")]
+    [TestCase(4, "0,1,0,1", TestName = "Two hosts of two ranks, interleaved (shards packed in host order)")]
+    [TestCase(5, "0,1,2,0,1", TestName = "Three hosts of 2, 2 and 1 ranks, interleaved")]
     public void EveryCollectiveMatchesTheReferenceOnEveryRank(int size, string hosts)
     {
         using var plan = new CollectivePlan(size);
@@ -58,6 +65,23 @@ public sealed class HierarchicalCollectiveTests(MpiUnderTest mpi)
         checks.Add(() => PlanChecks.ExpectReducedOnEveryRank<Half>(plan, queued, CollectiveData.Reduced<Half>(size, 1025, ReduceOp.Avg, seed: queued), copies: 2));
         checks.Add(Fused<float>(plan, rows: 7, cols: 33));
         checks.Add(Fused<BFloat16>(plan, rows: size + 2, cols: 16));
+        checks.Add(Fused<Half>(plan, rows: 1, cols: 7));
+        checks.Add(Fused<float>(plan, rows: 0, cols: 5));
+        foreach (int count in new[] { 7, 3079 })
+        {
+            checks.Add(ReduceScatterIsTheAllReducesShard<float>(plan, ReduceOp.Sum, count));
+            checks.Add(ReduceScatterIsTheAllReducesShard<Half>(plan, ReduceOp.Avg, count));
+            checks.Add(ReduceScatterIsTheAllReducesShard<BFloat16>(plan, ReduceOp.Max, count));
+        }
+        // Lanes above the one-round limit (2^14 elements) in one chunk, then in several 1 MiB pipeline chunks (HostHierarchy.LaneAllReduce.cs), the last one partial.
+        checks.Add(PlanChecks.AllReduce<Half>(plan, ReduceOp.Max, inBuffer: false, 40009));
+        checks.Add(ReduceScatterIsTheAllReducesShard<BFloat16>(plan, ReduceOp.Avg, 40009));
+        checks.Add(PlanChecks.AllReduce<float>(plan, ReduceOp.Sum, inBuffer: false, PipelinedCount));
+        checks.Add(PlanChecks.AllReduce<BFloat16>(plan, ReduceOp.Avg, inBuffer: false, PipelinedCount));
+        // Large enough for the host-local algorithms' size-dependent choices: the bits still agree.
+        checks.Add(ReduceScatterIsTheAllReducesShard<float>(plan, ReduceOp.Sum, PipelinedCount));
+        checks.Add(FusedIsTheAllReduceThenAddRmsNorm<float>(plan, rows: 2 * size + 1, cols: 97));
+        checks.Add(FusedIsTheAllReduceThenAddRmsNorm<BFloat16>(plan, rows: size - 1, cols: 33));
         plan.Write();
 
         (int exitCode, string output, _) = MpiJob.Run(mpi, size, [Worker.Dotnet, Worker.Assembly, "plan", plan.Directory], TimeSpan.FromSeconds(240),
@@ -86,6 +110,46 @@ public sealed class HierarchicalCollectiveTests(MpiUnderTest mpi)
             {
                 (int offset, int length) = PlanChecks.Shard(count, plan.Size, rank);
                 CollectiveData.AssertReduced<T>(plan.Output<T>(index, rank), expected.AsSpan(offset, length), $"{plan.Lines[index]} on rank {rank} of {plan.Size}");
+            }
+        };
+    }
+
+    /// <summary>The reduction order is documented as one order per layout: a reduce-scatter's shard has the bits of the same
+    /// shard of an all-reduce of the same inputs (the all-reduce itself is checked against float64 elsewhere).</summary>
+    private static Action ReduceScatterIsTheAllReducesShard<T>(CollectivePlan plan, ReduceOp op, int count) where T : unmanaged
+    {
+        int allReduce = plan.Add<T>("allreduce", op.ToString(), false, count);
+        int reduceScatter = plan.Add<T>("reducescatter", op.ToString(), false, count, inputOf: allReduce);
+        return () =>
+        {
+            double[] expected = CollectiveData.Reduced<T>(plan.Size, count, op, seed: allReduce);
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                (int offset, int length) = PlanChecks.Shard(count, plan.Size, rank);
+                string context = $"{plan.Lines[reduceScatter]} on rank {rank} of {plan.Size}";
+                CollectiveData.AssertReduced<T>(plan.Output<T>(reduceScatter, rank), expected.AsSpan(offset, length), context);
+                Compare.Bitwise<T>(plan.Output<T>(reduceScatter, rank), plan.Output<T>(allReduce, rank).AsSpan(offset, length).ToArray(),
+                    $"{context} vs the all-reduce's shard");
+            }
+        };
+    }
+
+    /// <summary>The fused form normalises each row on one rank only; its y and residual are bitwise what every rank gets from
+    /// the all-reduce followed by a local AddRmsNorm, with the worker's residual and weight.</summary>
+    private static Action FusedIsTheAllReduceThenAddRmsNorm<T>(CollectivePlan plan, int rows, int cols) where T : unmanaged
+    {
+        int count = rows * cols;
+        int allReduce = plan.Add<T>("allreduce", nameof(ReduceOp.Sum), false, count);
+        int fused = plan.Add<T>("fused", "-", false, count, root: cols, inputOf: allReduce);
+        return () =>
+        {
+            T[] residual = [.. Enumerable.Range(0, count).Select(i => Values.From<T>((i % 5) / 4f))];
+            T[] weight = [.. Enumerable.Range(0, cols).Select(j => Values.From<T>(1 + (j % 3) / 2f))];
+            var y = new T[count];
+            RmsNorm.AddRmsNorm<T>(plan.Output<T>(allReduce, 0), residual, weight, y, rows, cols, 1e-5f);
+            for (int rank = 0; rank < plan.Size; rank++)
+            {
+                Compare.Bitwise<T>(plan.Output<T>(fused, rank), [.. y, .. residual], $"{plan.Lines[fused]} on rank {rank} of {plan.Size} vs all-reduce + AddRmsNorm");
             }
         };
     }

@@ -24,9 +24,12 @@ public sealed class AllToAllProcessTests
     });
 
     /// <summary>The same cases across simulated hosts under Open MPI's mpirun and MPICH's Hydra (<c>KN_SIMULATED_HOSTS</c>): all-MPI
-    /// with one rank per host, and shared memory + MPI with hosts of 2 and 1 ranks interleaved, where the exchange goes through the hierarchy.</summary>
+    /// with one rank per host, and shared memory + MPI with hosts of 2 and 1 ranks interleaved and 2x2 interleaved, where
+    /// the exchange goes through the hierarchy.</summary>
     [TestCase(Mpi.MpiUnderTest.OpenMpi, 2, "2")]
     [TestCase(Mpi.MpiUnderTest.OpenMpi, 3, "0,1,0")]
+    [TestCase(Mpi.MpiUnderTest.OpenMpi, 3, "3")]
+    [TestCase(Mpi.MpiUnderTest.OpenMpi, 4, "0,1,0,1")]
     [TestCase(Mpi.MpiUnderTest.Mpich, 2, "2")]
     [TestCase(Mpi.MpiUnderTest.Mpich, 3, "0,1,0")]
     public void ExchangesAcrossHostsDeliverEveryBlockOnEveryRank(Mpi.MpiUnderTest mpi, int size, string hosts) => RunExchanges(size, directory =>
