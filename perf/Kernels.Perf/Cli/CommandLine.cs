@@ -33,6 +33,8 @@ public static class CommandLine
                 return BdnCommand.Execute(rest);
             case Collectives.CollectiveRankCommand.Name:  // one rank of the collectives group's shared-memory job
                 return Collectives.CollectiveRankCommand.Execute(rest);
+            case Collectives.FusedRankCommand.Name:  // one rank of the collectives group's 2-process fused comparison
+                return Collectives.FusedRankCommand.Execute(rest);
             case Attention.RingRankCommand.Name:  // one rank of the attention group's 2-process ring measurement
                 return Attention.RingRankCommand.Execute(rest);
             case Cuda.GpuRankCommand.Name:  // one rank (one GPU) of the cuda group's multi-GPU measurement

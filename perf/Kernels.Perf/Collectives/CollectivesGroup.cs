@@ -32,7 +32,7 @@ public sealed class CollectivesGroup : IBenchmarkGroup
         {
             ($"{Name}/{SparseCrossover.Family}/f32", 2 * SparseCrossover.Densities(quick).Count * (1.6 * seconds + 0.3),
                 () => SparseCrossover.Measure(quick, seconds)),
-            ($"{Name}/{FusedComparison.Family}/f32", 2 * FusedComparison.Tokens(quick).Count * (1.6 * seconds + 0.3),
+            ($"{Name}/{FusedComparison.Family}/f32", 3 + 4 * FusedComparison.Tokens(quick).Count * (1.6 * seconds + 0.3),
                 () => FusedComparison.Measure(quick, seconds)),
             ($"{Name}/{AlgorithmComparison.Family}/f32", AlgorithmComparison.Ranks(quick).Count * AlgorithmComparison.Sizes(quick).Sum(bytes => 5 * CaseSeconds(bytes, seconds)),
                 () => AlgorithmComparison.Measure(quick, seconds)),
