@@ -12,6 +12,11 @@ public class MismatchTests
     {
         yield return Case("Count", [1], comm => comm.AllReduce<float>(new float[comm.Rank == 1 ? 9 : 8], Output(comm.Rank == 1 ? 9 : 8), ReduceOp.Sum));
         yield return Case("Op", [2], comm => comm.AllReduce<float>(new float[8], Output(8), comm.Rank == 2 ? ReduceOp.Max : ReduceOp.Sum));
+        // At most 16 bytes go inline beside the progress counter (digests compared first): inline against inline, and
+        // inline against the slot path (rank 1 too large to go inline).
+        yield return Case("Count", [1], comm => comm.AllReduce<float>(new float[comm.Rank == 1 ? 3 : 2], Output(comm.Rank == 1 ? 3 : 2), ReduceOp.Sum));
+        yield return Case("Count", [1], comm => comm.AllReduce<float>(new float[comm.Rank == 1 ? 5 : 4], Output(comm.Rank == 1 ? 5 : 4), ReduceOp.Sum));
+        yield return Case("Op", [2], comm => comm.AllReduce<float>(new float[2], Output(2), comm.Rank == 2 ? ReduceOp.Min : ReduceOp.Sum));
         yield return Case("ElementType", [1, 2], comm =>
         {
             if (comm.Rank == 0) comm.AllReduce<float>(new float[8], Output(8), ReduceOp.Sum);

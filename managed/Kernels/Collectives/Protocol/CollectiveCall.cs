@@ -72,6 +72,42 @@ internal sealed unsafe class CollectiveCall(
     }
 
     /// <summary>
+    /// Step 0 for a collective of at most <see cref="RegionHeader.InlineBytes"/> bytes: writes <paramref name="data"/>
+    /// and the descriptor's digest beside this rank's progress counter, arrives, and checks the peers' digests; only when
+    /// one differs are the full descriptors compared (for the message). The descriptor is written in full too, so a peer
+    /// that took the regular <see cref="Arrive"/> (a different count) finds it. Peers' data: <see cref="InlineOf"/>.
+    /// </summary>
+    /// <exception cref="CollectiveMismatchException">The ranks disagree; every rank throws the same.</exception>
+    internal void ArriveInline(CollectiveDescriptor mine, byte* data, int bytes)
+    {
+        mine.Sequence = Sequence;
+        RegionHeader* header = Endpoint.Header(Rank);
+        RegionHeader.DescriptorFor(header, Sequence) = mine;
+        ulong digest = mine.Digest();
+        RegionHeader.InlineDigestFor(header, Sequence) = digest;
+        Buffer.MemoryCopy(data, RegionHeader.InlineFor(header, Sequence), RegionHeader.InlineBytes, bytes);
+        Publish(0);
+        WaitAll(0);
+        for (int rank = 0; rank < Size; rank++)
+        {
+            if (Volatile.Read(ref RegionHeader.InlineDigestFor(Endpoint.Header(rank), Sequence)) != digest)
+            {
+                var all = new CollectiveDescriptor[Size];
+                for (int r = 0; r < Size; r++)
+                {
+                    all[r] = RegionHeader.DescriptorFor(Endpoint.Header(r), Sequence);
+                }
+                DescriptorCheck.Verify(all, this);
+                throw new InvalidOperationException(
+                    $"{Name} #{Sequence}: rank {rank}'s inline digest differs while every descriptor agrees (a protocol fault).");
+            }
+        }
+    }
+
+    /// <summary>Where <paramref name="rank"/> put its inline data for this collective (valid after <see cref="ArriveInline"/>).</summary>
+    internal byte* InlineOf(int rank) => RegionHeader.InlineFor(Endpoint.Header(rank), Sequence);
+
+    /// <summary>
     /// The staging slot of <paramref name="round"/>, once every peer has finished reading what this rank last put
     /// there. Slots alternate by (sequence + round), which all ranks agree on even after a mismatch.
     /// </summary>

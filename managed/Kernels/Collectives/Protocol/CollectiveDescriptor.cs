@@ -31,4 +31,29 @@ internal struct CollectiveDescriptor
     public long Shape;
     /// <summary>AllReduceAddRmsNorm: the bits of eps; 0 otherwise.</summary>
     public long Parameter;
+
+    /// <summary>
+    /// A 64-bit digest of every field <see cref="DescriptorCheck"/> compares (sequence included, so a stale digest never
+    /// matches): equal digests stand for agreeing descriptors in the inline arrival (<see cref="CollectiveCall.ArriveInline"/>).
+    /// </summary>
+    internal readonly ulong Digest()
+    {
+        ulong h = Mix(0x9E37_79B9_7F4A_7C15UL, Sequence);
+        h = Mix(h, (ulong)(uint)Kind | (ulong)(uint)ElementTag << 32);
+        h = Mix(h, (ulong)(uint)ElementSize | (ulong)(uint)Op << 32);
+        h = Mix(h, (ulong)(uint)Algorithm | (ulong)(uint)Root << 32);
+        h = Mix(h, (ulong)Count);
+        h = Mix(h, (ulong)Total);
+        h = Mix(h, (ulong)Shape);
+        h = Mix(h, (ulong)Parameter);
+        return Mix(h, BufferOffset >= 0 ? 1UL : 0UL);
+    }
+
+    /// <summary>One step of a multiply-xorshift hash (the mixer of splitmix64).</summary>
+    private static ulong Mix(ulong h, ulong value)
+    {
+        ulong z = (h ^ value) * 0xBF58_476D_1CE4_E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D0_49BB_1331_11EBUL;
+        return z ^ (z >> 31);
+    }
 }
