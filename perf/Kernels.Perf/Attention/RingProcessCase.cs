@@ -32,37 +32,11 @@ internal static class RingProcessCase
     private static IReadOnlyList<Measurement> Run(BenchmarkContext context, int block, bool backward, bool causal)
     {
         int calls = context.Options.Quick ? 2 : 4;
-        (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
-        string[] arguments = [.. leading, RingRankCommand.Name, "--block", block.ToString(CultureInfo.InvariantCulture),
+        string[] arguments = [RingRankCommand.Name, "--block", block.ToString(CultureInfo.InvariantCulture),
             "--pass", backward ? "backward" : "forward", "--calls", calls.ToString(CultureInfo.InvariantCulture), .. causal ? new[] { "--causal" } : []];
-        string? result = null;
-        var errors = new List<string>();
-        LaunchResult launch = LocalLauncher.Run(Ranks, fileName, arguments, new LaunchOptions
-        {
-            Timeout = TimeSpan.FromMinutes(5),
-            Output = output =>
-            {
-                lock (errors)
-                {
-                    if (output.IsError)
-                    {
-                        errors.Add($"[{output.Rank}] {output.Line}");
-                    }
-                    else if (output.Rank == 0 && output.Line.StartsWith(RingRankCommand.ResultPrefix, StringComparison.Ordinal))
-                    {
-                        result = output.Line;
-                    }
-                }
-            },
-        });
-        lock (errors)
-        {
-            if (launch.ExitCode != 0 || result is null)
-            {
-                throw new InvalidOperationException(
-                    $"ring ranks exited with {launch.ExitCode}{(launch.TimedOut ? " (timed out)" : "")}: {string.Join(" | ", errors.TakeLast(3))}");
-            }
-        }
+        string result = LaunchedRanks.Run(Ranks, arguments, TimeSpan.FromMinutes(5), "ring ranks")
+            .FirstOrDefault(line => line.StartsWith(RingRankCommand.ResultPrefix, StringComparison.Ordinal))
+            ?? throw new InvalidOperationException("ring rank 0 printed no result line");
         double stepSeconds = Field(result, "step-seconds="), overlap = Field(result, "overlap=");
         string label = $"{(backward ? "backward" : "forward")}, {Ranks} processes x {block} tokens, h={RingCase.Heads} d={RingCase.HeadDim}{(causal ? " causal" : "")}";
         return

@@ -56,49 +56,24 @@ internal static class FusedComparison
     /// <summary>The same comparison with the ranks as 2 processes; a failed job is reported as not run, with its errors.</summary>
     private static IEnumerable<Measurement> MeasureProcesses(bool quick, double seconds)
     {
-        (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
         IReadOnlyList<int> tokens = Tokens(quick);
-        string[] arguments = [.. leading, FusedRankCommand.Name, "--tokens", string.Join(",", tokens),
-            "--seconds", seconds.ToString("R", CultureInfo.InvariantCulture)];
-        var lines = new List<string>();
-        var errors = new List<string>();
-        LaunchResult launch = LocalLauncher.Run(SweepPlan.Ranks, fileName, arguments, new LaunchOptions
+        string[] arguments = [FusedRankCommand.Name, "--tokens", string.Join(",", tokens), "--seconds", seconds.ToString("R", CultureInfo.InvariantCulture)];
+        var measured = new List<Measurement>();
+        foreach (string line in LaunchedRanks.Run(SweepPlan.Ranks, arguments, TimeSpan.FromMinutes(5), "the fused comparison's ranks")
+                     .Where(line => line.StartsWith(FusedRankCommand.ResultPrefix, StringComparison.Ordinal)))
         {
-            Timeout = TimeSpan.FromMinutes(5),
-            Output = output =>
-            {
-                lock (lines)
-                {
-                    if (output.IsError)
-                    {
-                        errors.Add($"[{output.Rank}] {output.Line}");
-                    }
-                    else if (output.Rank == 0 && output.Line.StartsWith(FusedRankCommand.ResultPrefix, StringComparison.Ordinal))
-                    {
-                        lines.Add(output.Line);
-                    }
-                }
-            },
-        });
-        lock (lines)
-        {
-            var measured = new List<Measurement>();
-            foreach (string line in lines)
-            {
-                Dictionary<string, string> fields = line[FusedRankCommand.ResultPrefix.Length..].Split(' ')
-                    .Select(field => field.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
-                long[] calls = fields["calls"].Split(',').Select(c => long.Parse(c, CultureInfo.InvariantCulture)).ToArray();
-                measured.AddRange(MeasurementsOf(int.Parse(fields["tokens"], CultureInfo.InvariantCulture),
-                    [(double.Parse(fields["fused"], CultureInfo.InvariantCulture), calls[0]), (double.Parse(fields["unfused"], CultureInfo.InvariantCulture), calls[1])],
-                    FusedProcesses, UnfusedProcesses));
-            }
-            if (launch.ExitCode != 0 || measured.Count != 2 * tokens.Count)
-            {
-                throw new InvalidOperationException($"the fused comparison's rank processes exited with {launch.ExitCode} " +
-                    $"({measured.Count / 2} of {tokens.Count} token counts measured): {string.Join(" | ", errors.TakeLast(3))}");
-            }
-            return measured;
+            Dictionary<string, string> fields = line[FusedRankCommand.ResultPrefix.Length..].Split(' ')
+                .Select(field => field.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+            long[] calls = fields["calls"].Split(',').Select(c => long.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+            measured.AddRange(MeasurementsOf(int.Parse(fields["tokens"], CultureInfo.InvariantCulture),
+                [(double.Parse(fields["fused"], CultureInfo.InvariantCulture), calls[0]), (double.Parse(fields["unfused"], CultureInfo.InvariantCulture), calls[1])],
+                FusedProcesses, UnfusedProcesses));
         }
+        if (measured.Count != 2 * tokens.Count)
+        {
+            throw new InvalidOperationException($"the fused comparison's ranks measured {measured.Count / 2} of {tokens.Count} token counts");
+        }
+        return measured;
     }
 
     /// <summary>One rank: both contenders on the same data, timed in alternation (fused first).</summary>

@@ -24,33 +24,16 @@ internal static class MultiGpuCase
         int ranks = Math.Min(devices, CudaFusedAllReduce.MaxRanks);
         int[] tokens = context.Options.Quick ? [1, 64, 4096] : [1, 4, 16, 64, 256, 1024, 4096];
         int repeats = context.Options.Quick ? 5 : 20;
-        (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
-        string[] arguments = [.. leading, GpuRankCommand.Name, "--tokens", string.Join(',', tokens), "--repeats", repeats.ToString(CultureInfo.InvariantCulture)];
+        string[] arguments = [GpuRankCommand.Name, "--tokens", string.Join(',', tokens), "--repeats", repeats.ToString(CultureInfo.InvariantCulture)];
         var rows = new List<Measurement>();
-        var errors = new List<string>();
-        LaunchResult launch = LocalLauncher.Run(ranks, fileName, arguments, new LaunchOptions
+        foreach (string line in LaunchedRanks.Run(ranks, arguments, TimeSpan.FromMinutes(10), "gpu ranks"))
         {
-            Timeout = TimeSpan.FromMinutes(10),
-            Output = output =>
-            {
-                lock (rows)
-                {
-                    if (output.IsError)
-                        errors.Add($"[{output.Rank}] {output.Line}");
-                    else if (output.Rank == 0 && output.Line.StartsWith(GpuRankCommand.NotRunPrefix, StringComparison.Ordinal))
-                        rows.Add(NotRun(output.Line[GpuRankCommand.NotRunPrefix.Length..].Split(':')[0], output.Line[GpuRankCommand.NotRunPrefix.Length..]));
-                    else if (output.Rank == 0 && PeerCase.TryParse(output.Line) is { } result)
-                        rows.Add(Row(result));
-                }
-            },
-        });
-        lock (rows)
-        {
-            if (launch.ExitCode != 0)
-                throw new InvalidOperationException(
-                    $"gpu ranks exited with {launch.ExitCode}{(launch.TimedOut ? " (timed out)" : "")}: {string.Join(" | ", errors.TakeLast(3))}");
-            return rows.ToList();
+            if (line.StartsWith(GpuRankCommand.NotRunPrefix, StringComparison.Ordinal))
+                rows.Add(NotRun(line[GpuRankCommand.NotRunPrefix.Length..].Split(':')[0], line[GpuRankCommand.NotRunPrefix.Length..]));
+            else if (PeerCase.TryParse(line) is { } result)
+                rows.Add(Row(result));
         }
+        return rows;
     }
 
     private static Measurement Row(PeerCase c) =>
