@@ -9,8 +9,9 @@ namespace Kernels.Perf.Collectives;
 /// </summary>
 internal sealed class ChildSweeps(SweepPlan plan)
 {
-    private readonly Lazy<Sweep> _withPeers = new(() => new Sweep(MpiPeer.RunWithPeers(plan) ?? SharedMemoryRanks.Run(plan),
-        MpiPeer.RunsUnderMpirun ? null : MpiPeer.Unavailable));
+    private readonly Lazy<Sweep> _withPeers = new(() => MpiPeer.RunsUnderMpirun
+        ? new Sweep(MpiPeer.RunWithPeers(plan))
+        : new Sweep(SharedMemoryRanks.Run(plan), MpiPeer.Unavailable));
     private readonly Lazy<Sweep> _hierarchical = new(() => new Sweep(MpiPeer.RunHierarchical(plan)));
 
     /// <summary>Each child contender's case at this collective and size: (implementation, case or null, why it is missing).</summary>

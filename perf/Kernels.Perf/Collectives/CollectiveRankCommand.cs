@@ -1,5 +1,6 @@
 using System.Globalization;
 using Kernels.Collectives;
+using Kernels.Collectives.Algorithms;
 
 namespace Kernels.Perf.Collectives;
 
@@ -40,13 +41,6 @@ public static class CollectiveRankCommand
         Algorithm = algorithm,
     };
 
-    private static CollectiveAlgorithm AlgorithmOf(string name) => name switch
-    {
-        "twoshot" => CollectiveAlgorithm.TwoShot,
-        "ring" => CollectiveAlgorithm.Ring,
-        _ => throw new ArgumentException($"no forced algorithm '{name}'", nameof(name)),
-    };
-
     /// <summary>Open MPI's mpirun or MPICH's Hydra started this process (not <c>kernels-perf launch</c>).</summary>
     private static bool LaunchedByMpi() =>
         Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null || Environment.GetEnvironmentVariable("PMI_SIZE") is not null;
@@ -58,7 +52,7 @@ public static class CollectiveRankCommand
             OptionsFor(plan, CollectiveAlgorithm.Auto));
         var forced = CollectiveNames.ForcedAlgorithms.Select(algorithm => (Names: CollectiveNames.SharedNames(algorithm),
             Communicator: Communicator.CreateSharedMemory(environment.Rank, environment.Size, $"{environment.JobId}-{algorithm}",
-                OptionsFor(plan, AlgorithmOf(algorithm))))).ToList();
+                OptionsFor(plan, AlgorithmChoice.Parse(algorithm))))).ToList();
         using MpiContenders? mpi = LaunchedByMpi() ? MpiContenders.Start() : null;
         using GlooContenders? gloo = GlooContenders.TryConnect(communicator, out string glooProblem);
         try

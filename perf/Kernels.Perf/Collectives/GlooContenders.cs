@@ -66,8 +66,8 @@ internal sealed unsafe partial class GlooContenders : IDisposable
     {
         int count = (int)(bytes / sizeof(float)), rank = _communicator.Rank, size = _communicator.Size;
         float* data = (float*)NativeMemory.AlignedAlloc((nuint)count * sizeof(float), 64);
-        var span = new Span<float>(data, count);
-        TestValues.Fill(span, 0, i => TestValues.Value(rank, i));
+        void Refill() => TestValues.Fill(new Span<float>(data, count), 0, i => TestValues.Value(rank, i));
+        Refill();
         nint ring = CreateRing(_context, data, (nuint)count);
         if (ring == 0)
         {
@@ -86,7 +86,7 @@ internal sealed unsafe partial class GlooContenders : IDisposable
         return new RankContender(Peer, LibraryVersion, CollectiveNames.AllReduce, "gloo::AllreduceRing", count * 4L, count, Run,
             () =>
             {
-                TestValues.Fill(new Span<float>(data, count), 0, i => TestValues.Value(rank, i));
+                Refill();
                 Run();
                 return TestValues.Wrong(new ReadOnlySpan<float>(data, count), i => TestValues.ExpectedSum(size, i));
             },

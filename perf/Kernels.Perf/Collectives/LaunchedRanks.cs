@@ -15,6 +15,13 @@ internal static class LaunchedRanks
     /// <exception cref="InvalidOperationException">A rank exited with an error or the job timed out.</exception>
     public static IReadOnlyList<string> Run(int ranks, IReadOnlyList<string> arguments, TimeSpan timeout, string what)
     {
+        (IReadOnlyList<string> lines, string? problem) = TryRun(ranks, arguments, timeout, what);
+        return problem is null ? lines : throw new InvalidOperationException(problem);
+    }
+
+    /// <summary>As <see cref="Run"/>, but a failed job gives the lines rank 0 printed before it failed and what went wrong.</summary>
+    public static (IReadOnlyList<string> Lines, string? Problem) TryRun(int ranks, IReadOnlyList<string> arguments, TimeSpan timeout, string what)
+    {
         (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
         var lines = new List<string>();
         var errors = new List<string>();
@@ -38,12 +45,9 @@ internal static class LaunchedRanks
         });
         lock (lines)
         {
-            if (launch.ExitCode != 0)
-            {
-                throw new InvalidOperationException(
-                    $"{what} exited with {launch.ExitCode}{(launch.TimedOut ? " (timed out)" : "")}: {string.Join(" | ", errors.TakeLast(3))}");
-            }
-            return [.. lines];
+            string? problem = launch.ExitCode == 0 ? null
+                : $"{what} exited with {launch.ExitCode}{(launch.TimedOut ? " (timed out)" : "")}: {string.Join(" | ", errors.TakeLast(3))}";
+            return ([.. lines], problem);
         }
     }
 }

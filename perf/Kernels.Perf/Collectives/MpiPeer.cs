@@ -13,15 +13,11 @@ internal static class MpiPeer
 {
     /// <summary>
     /// Our shared-memory contenders, MPI's collectives and Gloo's in the same two processes, timed in turns per case:
-    /// <c>kernels-perf collective-rank --with-peers</c> (<see cref="CollectiveRankCommand"/>) under mpirun. Null when
-    /// there is no mpirun or no libkernels_mpi: the caller then starts the job with the launcher, without MPI.
+    /// <c>kernels-perf collective-rank --with-peers</c> (<see cref="CollectiveRankCommand"/>) under mpirun. Needs
+    /// <see cref="RunsUnderMpirun"/>; without it the job starts with the launcher, without MPI (<see cref="SharedMemoryRanks"/>).
     /// </summary>
-    public static (IReadOnlyList<PeerCase> Cases, string? Problem)? RunWithPeers(SweepPlan plan)
+    public static (IReadOnlyList<PeerCase> Cases, string? Problem) RunWithPeers(SweepPlan plan)
     {
-        if (!RunsUnderMpirun)
-        {
-            return null;
-        }
         (string fileName, IReadOnlyList<string> leading) = PeerPrograms.Self();
         return RunUnderMpirun([fileName, .. leading, CollectiveRankCommand.Name, "--collectives", string.Join(",", plan.Collectives),
             CollectiveRankCommand.WithPeers], plan, simulatedHosts: null);

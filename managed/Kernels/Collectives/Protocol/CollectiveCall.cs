@@ -62,6 +62,12 @@ internal sealed unsafe class CollectiveCall(
         RegionHeader.DescriptorFor(Endpoint.Header(Rank), Sequence) = mine;
         Publish(0);
         WaitAll(0);
+        return VerifiedDescriptors();
+    }
+
+    /// <summary>Every rank's descriptor of this collective, compared (<see cref="DescriptorCheck"/>); call after every rank arrived.</summary>
+    private CollectiveDescriptor[] VerifiedDescriptors()
+    {
         var all = new CollectiveDescriptor[Size];
         for (int rank = 0; rank < Size; rank++)
         {
@@ -92,12 +98,7 @@ internal sealed unsafe class CollectiveCall(
         {
             if (Volatile.Read(ref RegionHeader.InlineDigestFor(Endpoint.Header(rank), Sequence)) != digest)
             {
-                var all = new CollectiveDescriptor[Size];
-                for (int r = 0; r < Size; r++)
-                {
-                    all[r] = RegionHeader.DescriptorFor(Endpoint.Header(r), Sequence);
-                }
-                DescriptorCheck.Verify(all, this);
+                VerifiedDescriptors();
                 throw new InvalidOperationException(
                     $"{Name} #{Sequence}: rank {rank}'s inline digest differs while every descriptor agrees (a protocol fault).");
             }
